@@ -1,0 +1,27 @@
+package se.samverkan.server;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import org.hl7.fhir.instance.model.api.IBaseConformance;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+
+/** Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}. */
+@Interceptor
+public class CapabilityStatementCustomizer implements ServerInterceptor {
+
+  private final String version;
+
+  public CapabilityStatementCustomizer(String version) {
+    this.version = version;
+  }
+
+  @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
+  public void describeSamverkan(IBaseConformance generated) {
+    CapabilityStatement capabilities = (CapabilityStatement) generated;
+    capabilities.setName("Samverkan");
+    capabilities.setTitle("Samverkan – delad vård- och omsorgsdokumentation");
+    capabilities.setPublisher("Samverkan");
+    capabilities.getSoftware().setName("Samverkan").setVersion(version);
+  }
+}

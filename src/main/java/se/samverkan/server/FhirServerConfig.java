@@ -1,0 +1,105 @@
+package se.samverkan.server;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
+import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
+import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The FHIR REST endpoint at {@code /fhir}: HAPI's {@link RestfulServer} with the JPA resource
+ * providers for every R4 type, the system provider (transaction, batch, history) and the
+ * interceptors that make Samverkan's cross-cutting rules.
+ */
+@Configuration
+public class FhirServerConfig {
+
+  public static final String FHIR_PATH = "/fhir";
+
+  @Bean
+  public RestfulServer fhirServer(
+      FhirContext fhirContext,
+      FhirServerProperties properties,
+      Optional<BuildProperties> build,
+      ResourceProviderFactory resourceProviders,
+      IJpaSystemProvider systemProvider,
+      IFhirSystemDao<?, ?> systemDao,
+      JpaStorageSettings storageSettings,
+      ISearchParamRegistry searchParamRegistry,
+      IValidationSupport validationSupport,
+      DatabaseBackedPagingProvider pagingProvider,
+      ValueSetOperationProvider valueSetOperations,
+      List<ServerInterceptor> interceptors) {
+    // Narratives are the sender's business; generating them costs time on every write.
+    fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
+
+    RestfulServer server = new RestfulServer(fhirContext);
+    server.setServerName("Samverkan");
+    server.setServerVersion(build.map(BuildProperties::getVersion).orElse("development"));
+    server.setImplementationDescription(
+        "Samverkan: shared care documentation of region and kommun");
+    server.setDefaultResponseEncoding(EncodingEnum.JSON);
+    server.setServerAddressStrategy(
+        properties.publicBaseUrl().isEmpty()
+            ? new IncomingRequestAddressStrategy()
+            : new HardcodedServerAddressStrategy(properties.publicBaseUrl()));
+
+    server.registerProviders(resourceProviders.createProviders());
+    server.registerProvider(systemProvider);
+    server.registerProvider(valueSetOperations);
+
+    JpaCapabilityStatementProvider capabilities =
+        new JpaCapabilityStatementProvider(
+            server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+    capabilities.setImplementationDescription(server.getImplementationDescription());
+    server.setServerConformanceProvider(capabilities);
+
+    pagingProvider.setDefaultPageSize(properties.defaultPageSize());
+    pagingProvider.setMaximumPageSize(properties.maxPageSize());
+    server.setPagingProvider(pagingProvider);
+
+    interceptors.forEach(server::registerInterceptor);
+    if (properties.openApi()) {
+      server.registerInterceptor(new OpenApiInterceptor());
+    }
+    return server;
+  }
+
+  @Bean
+  public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer fhirServer) {
+    ServletRegistrationBean<RestfulServer> registration =
+        new ServletRegistrationBean<>(fhirServer, FHIR_PATH + "/*");
+    registration.setName("fhir");
+    registration.setLoadOnStartup(1);
+    return registration;
+  }
+
+  @Bean
+  public VersionPreconditionInterceptor versionPreconditionInterceptor() {
+    return new VersionPreconditionInterceptor();
+  }
+
+  @Bean
+  public CapabilityStatementCustomizer capabilityStatementCustomizer(
+      Optional<BuildProperties> build) {
+    return new CapabilityStatementCustomizer(
+        build.map(BuildProperties::getVersion).orElse("development"));
+  }
+}

@@ -1,0 +1,109 @@
+package se.samverkan.storage;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
+import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
+import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
+import jakarta.persistence.EntityManagerFactory;
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.hibernate.cfg.AvailableSettings;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.orm.jpa.JpaTransactionManager;
+import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+
+/**
+ * The JPA side of HAPI: storage settings, the entity manager factory over Spring Boot's
+ * DataSource, and the transaction manager. Spring Boot's own JPA auto-configuration backs off
+ * because these beans exist.
+ */
+@Configuration
+@EnableTransactionManagement
+public class JpaStorageConfig {
+
+  @Bean
+  public JpaStorageSettings jpaStorageSettings(StorageProperties properties) {
+    JpaStorageSettings settings = new JpaStorageSettings();
+    // Journal systems keep their own ids (numeric ones too); server-made ids are UUIDs so the
+    // two can never collide.
+    settings.setResourceClientIdStrategy(JpaStorageSettings.ClientIdStrategyEnum.ANY);
+    settings.setResourceServerIdStrategy(JpaStorageSettings.IdStrategyEnum.UUID);
+    settings.setDeleteEnabled(properties.allowDelete());
+    settings.setExpungeEnabled(false);
+    settings.setAllowMultipleDelete(false);
+    // A coordination nurse who just wrote a Task must find it: no reuse of cached search results.
+    settings.setReuseCachedSearchResultsForMillis(null);
+    settings.setHibernateSearchIndexFullText(false);
+    settings.setHibernateSearchIndexSearchParams(false);
+    return settings;
+  }
+
+  /** Required by HAPI even when partitioning is off, as it is here. */
+  @Bean
+  public PartitionSettings partitionSettings() {
+    return new PartitionSettings();
+  }
+
+  @Bean
+  @Primary
+  public LocalContainerEntityManagerFactoryBean entityManagerFactory(
+      ConfigurableListableBeanFactory beanFactory,
+      FhirContext fhirContext,
+      JpaStorageSettings storageSettings,
+      JpaProperties jpaProperties,
+      DataSource dataSource,
+      StorageProperties storageProperties) {
+    DriverTypeEnum driverType = SchemaMigration.driverTypeOf(dataSource);
+    // The schema must be current before Hibernate or any HAPI service touches a table.
+    if (storageProperties.schema() == StorageProperties.SchemaMode.MIGRATE) {
+      SchemaMigration.run(dataSource);
+    }
+
+    LocalContainerEntityManagerFactoryBean factory =
+        HapiEntityManagerFactoryUtil.newEntityManagerFactory(
+            beanFactory, fhirContext, storageSettings);
+    factory.setPersistenceUnitName("HAPI_PU");
+    factory.setDataSource(dataSource);
+
+    Map<String, Object> hibernate = new HashMap<>();
+    hibernate.put(AvailableSettings.DIALECT, dialectFor(driverType));
+    hibernate.put(AvailableSettings.HBM2DDL_AUTO, "none");
+    hibernate.put(AvailableSettings.STATEMENT_BATCH_SIZE, "20");
+    hibernate.put(AvailableSettings.ORDER_INSERTS, "true");
+    hibernate.put(AvailableSettings.USE_SECOND_LEVEL_CACHE, "false");
+    hibernate.put(AvailableSettings.USE_QUERY_CACHE, "false");
+    hibernate.put(AvailableSettings.SHOW_SQL, "false");
+    hibernate.put(AvailableSettings.SCANNER, "org.hibernate.boot.archive.scan.internal.DisabledScanner");
+    hibernate.put("hibernate.search.enabled", "false");
+    // Hibernate's bulk-mutation temp tables are never used by HAPI; creating them only fails noisily.
+    hibernate.put("hibernate.query.mutation_strategy.global_temporary.create_tables", "false");
+    hibernate.put("hibernate.query.mutation_strategy.global_temporary.drop_tables", "false");
+    // Explicit spring.jpa.properties.* win over the defaults above.
+    hibernate.putAll(jpaProperties.getProperties());
+    factory.setJpaPropertyMap(hibernate);
+    return factory;
+  }
+
+  @Bean
+  @Primary
+  public JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
+    return new JpaTransactionManager(entityManagerFactory);
+  }
+
+  private static String dialectFor(DriverTypeEnum driverType) {
+    return switch (driverType) {
+      case H2_EMBEDDED -> HapiFhirH2Dialect.class.getName();
+      case POSTGRES_9_4 -> HapiFhirPostgresDialect.class.getName();
+      default -> throw new IllegalStateException("Unsupported database " + driverType);
+    };
+  }
+}
