@@ -1,0 +1,94 @@
+package se.samverkan.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * No Docker engine runs on our build machines, so docker-compose.yml is kept correct by this
+ * test: the server's settings must be keys that application-postgres.yaml reads, must point at
+ * the compose database with its credentials, and the data must sit in a named volume.
+ */
+class DockerComposeTest {
+
+  private static Map<String, Object> services;
+  private static Map<String, Object> server;
+  private static Map<String, Object> db;
+  private static Map<String, String> serverEnv;
+  private static String postgresProfile;
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void readComposeFile() throws IOException {
+    Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker-compose.yml")));
+    services = (Map<String, Object>) compose.get("services");
+    server = (Map<String, Object>) services.get("server");
+    db = (Map<String, Object>) services.get("db");
+    serverEnv = (Map<String, String>) server.get("environment");
+    postgresProfile = Files.readString(Path.of("src/main/resources/application-postgres.yaml"));
+  }
+
+  @Test
+  void theServerRunsThePostgresProfileWithKeysThatProfileReads() {
+    assertThat(serverEnv).containsEntry("SPRING_PROFILES_ACTIVE", "postgres");
+    assertThat(serverEnv.keySet()).filteredOn(key -> key.startsWith("SAMVERKAN_"))
+        .isNotEmpty()
+        .allSatisfy(key -> assertThat(postgresProfile).contains("${" + key + ":"));
+    Matcher placeholders = Pattern.compile("\\$\\{(SAMVERKAN_[A-Z_]+):").matcher(postgresProfile);
+    while (placeholders.find()) {
+      assertThat(serverEnv).containsKey(placeholders.group(1));
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theServerPointsAtTheComposeDatabaseWithItsCredentials() {
+    Map<String, String> dbEnv = (Map<String, String>) db.get("environment");
+
+    assertThat(serverEnv.get("SAMVERKAN_DB_URL"))
+        .isEqualTo("jdbc:postgresql://db:5432/" + dbEnv.get("POSTGRES_DB"));
+    assertThat(serverEnv.get("SAMVERKAN_DB_USER")).isEqualTo(dbEnv.get("POSTGRES_USER"));
+    assertThat(serverEnv.get("SAMVERKAN_DB_PASSWORD")).isEqualTo(dbEnv.get("POSTGRES_PASSWORD"));
+    assertThat((String) db.get("image")).matches("postgres:(1[5-9]|[2-9][0-9]).*");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theServerWaitsForAHealthyDatabaseAndBothHaveHealthChecks() {
+    Map<String, Map<String, String>> dependsOn =
+        (Map<String, Map<String, String>>) server.get("depends_on");
+    assertThat(dependsOn.get("db")).containsEntry("condition", "service_healthy");
+    assertThat(db).containsKey("healthcheck");
+    assertThat(server.get("healthcheck").toString()).contains("/actuator/health/readiness");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void databaseFilesLiveInANamedVolume() throws IOException {
+    Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker-compose.yml")));
+    Map<String, Object> volumes = (Map<String, Object>) compose.get("volumes");
+    List<String> dbVolumes = (List<String>) db.get("volumes");
+
+    assertThat(dbVolumes).hasSize(1);
+    String[] mount = dbVolumes.get(0).split(":");
+    assertThat(volumes).containsKey(mount[0]);
+    assertThat(mount[1]).isEqualTo("/var/lib/postgresql/data");
+  }
+
+  @Test
+  void theServerImageIsAMultiStageBuildOfThisRepository() throws IOException {
+    assertThat(server.get("build")).isEqualTo(".");
+    String dockerfile = Files.readString(Path.of("Dockerfile"));
+    assertThat(Pattern.compile("(?m)^FROM ").matcher(dockerfile).results().count()).isEqualTo(2);
+    assertThat(dockerfile).contains(" AS build").contains("COPY --from=build").contains("./mvnw");
+  }
+}

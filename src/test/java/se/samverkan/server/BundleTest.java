@@ -1,0 +1,94 @@
+package se.samverkan.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.Test;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestPeople;
+
+/** Transactions are all or nothing; batches are entry by entry. */
+class BundleTest extends FhirServerTest {
+
+  @Test
+  void aTransactionStoresAllEntriesAndResolvesTheirReferences() {
+    String marker = TestPeople.uniqueId();
+    Bundle transaction = patientWithTeam(marker);
+
+    HttpResponse<String> response = send("POST", "", json(transaction));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    Bundle result = parse(Bundle.class, response);
+    assertThat(result.getType()).isEqualTo(Bundle.BundleType.TRANSACTIONRESPONSE);
+    assertThat(result.getEntry()).allSatisfy(e -> assertThat(e.getResponse().getStatus()).startsWith("201"));
+    Bundle teams = parse(Bundle.class, get("/CareTeam?subject.identifier=" + TestPeople.TEST_ID + "%7C" + marker));
+    assertThat(teams.getEntry()).hasSize(1);
+  }
+
+  @Test
+  void aTransactionWithOneFailingEntryStoresNothing() {
+    String marker = TestPeople.uniqueId();
+    Bundle transaction = patientWithTeam(marker);
+    Condition dangling = new Condition();
+    dangling.setSubject(new Reference("Patient/does-not-exist-" + marker));
+    transaction.addEntry().setResource(dangling).getRequest()
+        .setMethod(Bundle.HTTPVerb.POST).setUrl("Condition");
+
+    HttpResponse<String> response = send("POST", "", json(transaction));
+
+    assertThat(response.statusCode()).isBetween(400, 499);
+    assertThat(outcome(response).getIssueFirstRep().getDiagnostics()).contains("does-not-exist");
+    assertThat(patientsMarked(marker).getEntry()).isEmpty();
+    assertThat(parse(Bundle.class, get("/CareTeam?subject.identifier=" + TestPeople.TEST_ID + "%7C" + marker))
+        .getEntry()).isEmpty();
+  }
+
+  @Test
+  void aBatchStoresTheGoodEntriesAndReportsTheBadOne() {
+    String marker = TestPeople.uniqueId();
+    Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
+    batch.addEntry().setResource(markedPatient(marker)).getRequest()
+        .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+    Condition dangling = new Condition();
+    dangling.setSubject(new Reference("Patient/does-not-exist-" + marker));
+    batch.addEntry().setResource(dangling).getRequest()
+        .setMethod(Bundle.HTTPVerb.POST).setUrl("Condition");
+
+    HttpResponse<String> response = send("POST", "", json(batch));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    Bundle result = parse(Bundle.class, response);
+    assertThat(result.getType()).isEqualTo(Bundle.BundleType.BATCHRESPONSE);
+    assertThat(result.getEntry().get(0).getResponse().getStatus()).startsWith("201");
+    assertThat(result.getEntry().get(1).getResponse().getStatus()).startsWith("4");
+    assertThat(result.getEntry().get(1).getResponse().getOutcome()).isNotNull();
+    assertThat(patientsMarked(marker).getEntry()).hasSize(1);
+  }
+
+  private Bundle patientWithTeam(String marker) {
+    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    String patientUrl = "urn:uuid:" + TestPeople.uniqueId();
+    transaction.addEntry().setFullUrl(patientUrl).setResource(markedPatient(marker)).getRequest()
+        .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+    CareTeam team = new CareTeam().setStatus(CareTeam.CareTeamStatus.ACTIVE).setName("Samordningsteam");
+    team.setSubject(new Reference(patientUrl));
+    transaction.addEntry().setResource(team).getRequest()
+        .setMethod(Bundle.HTTPVerb.POST).setUrl("CareTeam");
+    return transaction;
+  }
+
+  private static Patient markedPatient(String marker) {
+    Patient patient = TestPeople.patient();
+    patient.addIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
+    return patient;
+  }
+
+  private Bundle patientsMarked(String marker) {
+    return parse(Bundle.class, get("/Patient?identifier=" + TestPeople.TEST_ID + "%7C" + marker));
+  }
+}

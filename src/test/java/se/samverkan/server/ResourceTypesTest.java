@@ -1,0 +1,66 @@
+package se.samverkan.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.hl7.fhir.r4.model.Bundle;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestPeople;
+
+/** Every R4 resource type can be stored, read back and found; the care-coordination types too. */
+class ResourceTypesTest extends FhirServerTest {
+
+  /** The smallest body HAPI accepts for types with rules beyond the base structure. */
+  private static final Map<String, String> MINIMAL_BODIES =
+      Map.of(
+          "Bundle", "\"type\":\"collection\"",
+          "ValueSet", "\"url\":\"urn:samverkan:test:valueset\",\"status\":\"draft\"",
+          "ConceptMap", "\"url\":\"urn:samverkan:test:conceptmap\",\"status\":\"draft\"",
+          "Subscription",
+              "\"status\":\"requested\",\"reason\":\"test\",\"criteria\":\"Task?status=requested\","
+                  + "\"channel\":{\"type\":\"rest-hook\",\"endpoint\":\"http://localhost:9/hook\","
+                  + "\"payload\":\"application/fhir+json\"}",
+          "SearchParameter",
+              "\"url\":\"http://samverkan.se/fhir/SearchParameter/test\",\"name\":\"test\","
+                  + "\"status\":\"draft\",\"description\":\"test\",\"code\":\"samverkan-test\","
+                  + "\"base\":[\"Patient\"],\"type\":\"token\",\"expression\":\"Patient.language\"",
+          "Binary", "\"contentType\":\"text/plain\",\"data\":\"aGVq\"");
+
+  static List<String> storableTypes(FhirContext context) {
+    return context.getResourceTypes().stream().sorted().toList();
+  }
+
+  static Stream<String> storableTypes() {
+    return storableTypes(FhirContext.forR4Cached()).stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("storableTypes")
+  void everyResourceTypeCanBeStoredAndReadBack(String type) {
+    String tag = TestPeople.uniqueId();
+    String extra = MINIMAL_BODIES.getOrDefault(type, null);
+    String body =
+        "{\"resourceType\":\"" + type + "\",\"meta\":{\"tag\":[{\"system\":\"" + TestPeople.TEST_ID
+            + "\",\"code\":\"" + tag + "\"}]}" + (extra == null ? "" : "," + extra) + "}";
+
+    HttpResponse<String> created = send("POST", "/" + type, body);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String location = created.headers().firstValue("Location").orElseThrow();
+    assertThat(location).contains("/" + type + "/").contains("/_history/1");
+
+    HttpResponse<String> read =
+        get(location.substring(location.indexOf("/" + type + "/")), "Accept", "application/fhir+json");
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(read.body()).contains(tag);
+
+    Bundle found =
+        parse(Bundle.class, get("/" + type + "?_tag=" + TestPeople.TEST_ID + "%7C" + tag));
+    assertThat(found.getEntry()).hasSize(1);
+  }
+}

@@ -1,0 +1,145 @@
+package se.samverkan.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestPeople;
+
+/** Search features a coordination tool relies on, over one patient's small record. */
+class SearchTest extends FhirServerTest {
+
+  private String marker;
+  private IdType patient;
+  private IdType organization;
+  private IdType team;
+  private IdType plan;
+  private final List<IdType> observations = new ArrayList<>();
+
+  @BeforeEach
+  void onePatientsRecord() {
+    marker = TestPeople.uniqueId();
+    Patient p = TestPeople.patient();
+    p.addIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
+    patient = created(p);
+    organization = created(new Organization().setName("Hemsjukvården Karlskrona"));
+
+    CareTeam careTeam = new CareTeam().setStatus(CareTeam.CareTeamStatus.ACTIVE);
+    careTeam.setSubject(new Reference(patient));
+    careTeam.addParticipant().setMember(new Reference(organization));
+    team = created(careTeam);
+
+    CarePlan carePlan = new CarePlan()
+        .setStatus(CarePlan.CarePlanStatus.ACTIVE).setIntent(CarePlan.CarePlanIntent.PLAN);
+    carePlan.setSubject(new Reference(patient));
+    carePlan.addCareTeam(new Reference(team));
+    plan = created(carePlan);
+
+    for (String day : List.of("2026-11-01", "2026-11-03", "2026-11-02")) {
+      Observation weight = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+      weight.getCode().addCoding().setSystem("http://loinc.org").setCode("29463-7");
+      weight.setSubject(new Reference(patient));
+      weight.setEffective(new DateTimeType(day));
+      observations.add(created(weight));
+    }
+  }
+
+  @Test
+  void includeBringsTheReferencedCareTeamAndItsMembers() {
+    Bundle result = client.search()
+        .byUrl("CarePlan?subject=" + patient.getValue()
+            + "&_include=CarePlan:care-team&_include:iterate=CareTeam:participant")
+        .returnBundle(Bundle.class).execute();
+
+    assertThat(ids(result)).containsExactlyInAnyOrder(
+        plan.getValue(), team.getValue(), organization.getValue());
+  }
+
+  @Test
+  void revincludeBringsWhatPointsAtThePatient() {
+    Bundle result = client.search()
+        .byUrl("Patient?identifier=" + TestPeople.TEST_ID + "|" + marker
+            + "&_revinclude=Observation:subject")
+        .returnBundle(Bundle.class).execute();
+
+    assertThat(ids(result)).containsExactlyInAnyOrder(
+        patient.getValue(), observations.get(0).getValue(), observations.get(1).getValue(),
+        observations.get(2).getValue());
+  }
+
+  @Test
+  void sortOrdersByDateDescending() {
+    Bundle result = client.search()
+        .byUrl("Observation?subject=" + patient.getValue() + "&_sort=-date")
+        .returnBundle(Bundle.class).execute();
+
+    assertThat(result.getEntry())
+        .extracting(e -> ((Observation) e.getResource()).getEffectiveDateTimeType().getValueAsString())
+        .containsExactly("2026-11-03", "2026-11-02", "2026-11-01");
+  }
+
+  @Test
+  void countPagesTheResultsAndTheNextLinkWorksAndTotalIsAccurate() {
+    Bundle first = client.search()
+        .byUrl("Observation?subject=" + patient.getValue() + "&_count=2&_total=accurate&_sort=date")
+        .returnBundle(Bundle.class).execute();
+
+    assertThat(first.getTotal()).isEqualTo(3);
+    assertThat(first.getEntry()).hasSize(2);
+    assertThat(first.getLink(Bundle.LINK_NEXT)).isNotNull();
+
+    Bundle second = client.loadPage().next(first).execute();
+    assertThat(second.getEntry()).hasSize(1);
+    assertThat(second.getLink(Bundle.LINK_NEXT)).isNull();
+    List<String> all = new ArrayList<>(ids(first));
+    all.addAll(ids(second));
+    assertThat(all).containsExactlyInAnyOrderElementsOf(
+        observations.stream().map(IdType::getValue).toList());
+  }
+
+  @Test
+  void elementsReturnsOnlyTheNamedElementsAndMarksTheResultSubsetted() {
+    Bundle result = client.search()
+        .byUrl("Patient?_id=" + patient.getIdPart() + "&_elements=identifier")
+        .returnBundle(Bundle.class).execute();
+
+    Patient found = (Patient) result.getEntryFirstRep().getResource();
+    assertThat(found.getIdentifier()).isNotEmpty();
+    assertThat(found.getName()).isEmpty();
+    assertThat(found.getMeta().getTag()).anyMatch(tag -> "SUBSETTED".equals(tag.getCode()));
+  }
+
+  @Test
+  void everythingReturnsThePatientsWholeRecord() {
+    Bundle result = client.operation().onInstance(patient).named("$everything")
+        .withNoParameters(org.hl7.fhir.r4.model.Parameters.class)
+        .returnResourceType(Bundle.class).execute();
+
+    assertThat(ids(result)).contains(
+        patient.getValue(), team.getValue(), plan.getValue(), organization.getValue(),
+        observations.get(0).getValue(), observations.get(1).getValue(), observations.get(2).getValue());
+  }
+
+  private IdType created(Resource resource) {
+    return ((IdType) client.create().resource(resource).execute().getId()).toUnqualifiedVersionless();
+  }
+
+  private static List<String> ids(Bundle bundle) {
+    return bundle.getEntry().stream()
+        .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue())
+        .toList();
+  }
+}

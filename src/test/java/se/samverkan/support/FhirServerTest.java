@@ -1,0 +1,100 @@
+package se.samverkan.support;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of every test that talks to a running Samverkan over real HTTP. All subclasses share one
+ * Spring context (same configuration), so the server starts once per database per run. Tests
+ * isolate their data by unique identifiers rather than by wiping the database.
+ */
+@Tag("database")
+@ExtendWith(TestDatabase.class)
+@AutoConfigureObservability(tracing = false)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class FhirServerTest {
+
+  @LocalServerPort protected int port;
+  @Autowired protected FhirContext fhirContext;
+
+  protected IGenericClient client;
+  protected final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  @DynamicPropertySource
+  static void database(DynamicPropertyRegistry registry) {
+    TestDatabase.register(registry);
+  }
+
+  @BeforeEach
+  void connectClient() {
+    fhirContext.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+    fhirContext.getRestfulClientFactory().setSocketTimeout(60_000);
+    client = fhirContext.newRestfulGenericClient(baseUrl());
+  }
+
+  protected String baseUrl() {
+    return "http://localhost:" + port + "/fhir";
+  }
+
+  /** A raw request for what the generic client hides: headers, status codes, malformed bodies. */
+  protected HttpResponse<String> send(String method, String path, String body, String... headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : baseUrl() + path))
+            .timeout(Duration.ofSeconds(60))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    boolean contentTypeGiven = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+      contentTypeGiven |= "Content-Type".equalsIgnoreCase(headers[i]);
+    }
+    if (body != null && !contentTypeGiven) {
+      request.header("Content-Type", "application/fhir+json");
+    }
+    try {
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  protected HttpResponse<String> get(String path, String... headers) {
+    return send("GET", path, null, headers);
+  }
+
+  protected String json(IBaseResource resource) {
+    return fhirContext.newJsonParser().encodeResourceToString(resource);
+  }
+
+  protected <T extends IBaseResource> T parse(Class<T> type, HttpResponse<String> response) {
+    return fhirContext.newJsonParser().parseResource(type, response.body());
+  }
+
+  protected OperationOutcome outcome(HttpResponse<String> response) {
+    return parse(OperationOutcome.class, response);
+  }
+}
