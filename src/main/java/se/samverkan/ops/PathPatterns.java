@@ -34,6 +34,9 @@ public class PathPatterns {
       // Actuator endpoint names are fixed words, never data.
       return path.matches("/actuator(/[A-Za-z0-9._-]+)*") ? path : "/actuator/{other}";
     }
+    if (path.startsWith("/packages/") && path.matches("/packages/[A-Za-z0-9.-]+\\.tgz")) {
+      return path;
+    }
     return path.equals("/") ? "/" : "/{other}";
   }
 

@@ -42,6 +42,8 @@ public class JpaStorageConfig {
     settings.setAllowMultipleDelete(false);
     // A coordination nurse who just wrote a Task must find it: no reuse of cached search results.
     settings.setReuseCachedSearchResultsForMillis(null);
+    // Our value sets are small and validated in memory; HAPI's scheduled pre-expansion adds nothing.
+    settings.setPreExpandValueSets(false);
     settings.setHibernateSearchIndexFullText(false);
     settings.setHibernateSearchIndexSearchParams(false);
     return settings;

@@ -1,0 +1,99 @@
+package se.samverkan.profiles;
+
+import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
+import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
+import ca.uhn.fhir.jpa.packages.PackageInstallationSpec;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import org.hl7.fhir.utilities.npm.NpmPackage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.core.io.ClassPathResource;
+
+/**
+ * Installs Samverkan's FHIR package (built from {@code profiles/} by Maven, on the classpath) into
+ * the server when it starts, before it takes requests: conformance resources are stored as FHIR
+ * resources (so {@code GET /fhir/StructureDefinition?url=…} finds them), snapshots are generated,
+ * and the validator sees them. Installing again replaces what an earlier start installed.
+ */
+public class FhirPackageInstaller implements SmartInitializingSingleton {
+
+  public static final String CLASSPATH_LOCATION = "fhir-package/se.samverkan.fhir.tgz";
+  private static final Logger log = LoggerFactory.getLogger(FhirPackageInstaller.class);
+
+  private final IPackageInstallerSvc installer;
+  private final IHapiPackageCacheManager packageCache;
+  private final byte[] contents;
+  private final NpmPackage npmPackage;
+
+  public FhirPackageInstaller(IPackageInstallerSvc installer, IHapiPackageCacheManager packageCache) {
+    this.installer = installer;
+    this.packageCache = packageCache;
+    this.contents = read();
+    try {
+      this.npmPackage = NpmPackage.fromPackage(new ByteArrayInputStream(contents));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Samverkan's FHIR package on the classpath is unreadable", e);
+    }
+  }
+
+  @Override
+  public void afterSingletonsInstantiated() {
+    PackageInstallationSpec spec =
+        new PackageInstallationSpec()
+            .setName(name())
+            .setVersion(version())
+            .setPackageContents(contents)
+            .setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_AND_INSTALL)
+            .setFetchDependencies(false);
+    spec.setReloadExisting(true);
+
+    IHapiPackageCacheManager.PackageContents installed = packageCache.loadPackageContents(name(), version());
+    if (installed != null && Arrays.equals(installed.getBytes(), contents)) {
+      log.info("FHIR package {}#{} is installed and unchanged", name(), version());
+      return;
+    }
+    if (installed != null) {
+      // Same version, other content: only during development. HAPI would keep the old content.
+      log.warn("FHIR package {}#{} changed without a new version: reinstalling it", name(), version());
+      installer.uninstall(spec);
+    }
+    long start = System.nanoTime();
+    installer.install(spec);
+    log.info("Installed FHIR package {}#{} in {} ms", name(), version(), (System.nanoTime() - start) / 1_000_000);
+  }
+
+  public String name() {
+    return npmPackage.name();
+  }
+
+  public String version() {
+    return npmPackage.version();
+  }
+
+  public NpmPackage npmPackage() {
+    return npmPackage;
+  }
+
+  /** The package file as built, for download. */
+  public byte[] contents() {
+    return contents.clone();
+  }
+
+  private static byte[] read() {
+    ClassPathResource resource = new ClassPathResource(CLASSPATH_LOCATION);
+    if (!resource.exists()) {
+      throw new IllegalStateException(
+          CLASSPATH_LOCATION + " is missing from the classpath: build with ./mvnw, which packages profiles/");
+    }
+    try (InputStream in = resource.getInputStream()) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

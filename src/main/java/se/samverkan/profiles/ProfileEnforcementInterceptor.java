@@ -1,0 +1,99 @@
+package se.samverkan.profiles;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.util.ResourceUtil;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationOptions;
+import ca.uhn.fhir.validation.ValidationResult;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Resource;
+import se.samverkan.server.ServerInterceptor;
+
+/**
+ * Checks every create and update — single requests and transaction entries alike — against the
+ * Samverkan profiles, as configured by {@code samverkan.profiles.enforcement}, and refuses a
+ * non-conforming resource with 422 and an OperationOutcome naming each problem's element.
+ */
+@Interceptor(order = ProfileEnforcementInterceptor.ORDER)
+public class ProfileEnforcementInterceptor implements ServerInterceptor {
+
+  static final int ORDER = 100;
+
+  private final ProfilesProperties.Enforcement mode;
+  private final ProfileCatalog catalog;
+  private final FhirValidator validator;
+  private final FhirContext fhirContext;
+
+  public ProfileEnforcementInterceptor(
+      ProfilesProperties properties, ProfileCatalog catalog, FhirContext fhirContext, SamverkanValidator module) {
+    this.mode = properties.enforcement();
+    this.catalog = catalog;
+    this.fhirContext = fhirContext;
+    this.validator = fhirContext.newValidator();
+    this.validator.registerValidatorModule(module);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  public void created(IBaseResource resource) {
+    enforce(resource);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void updated(IBaseResource previous, IBaseResource resource) {
+    enforce(resource);
+  }
+
+  void enforce(IBaseResource stored) {
+    if (mode == ProfilesProperties.Enforcement.OFF || !(stored instanceof Resource resource)) {
+      return;
+    }
+    Set<String> profiles = profilesToCheck(resource);
+    if (profiles.isEmpty()) {
+      return;
+    }
+    // HAPI keeps the request body beside the parsed resource and would validate that; what is
+    // stored is the resource as interceptors (e.g. IdentifierNormalizer) have left it.
+    ResourceUtil.clearRawStringFromResource(resource);
+    ValidationOptions options = new ValidationOptions();
+    profiles.forEach(options::addProfile);
+    ValidationResult result = validator.validateWithResult(resource, options);
+    List<SingleValidationMessage> errors = result.getMessages().stream()
+        .filter(m -> m.getSeverity() != null && m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal())
+        .toList();
+    if (!errors.isEmpty()) {
+      OperationOutcome outcome = (OperationOutcome) new ValidationResult(fhirContext, errors).toOperationOutcome();
+      throw new UnprocessableEntityException(
+          fhirContext,
+          outcome.addIssue(new OperationOutcome.OperationOutcomeIssueComponent()
+              .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
+              .setCode(OperationOutcome.IssueType.INFORMATIONAL)
+              .setDiagnostics(resource.fhirType() + " does not conform to " + String.join(", ", profiles))));
+    }
+  }
+
+  private Set<String> profilesToCheck(Resource resource) {
+    Set<String> ours = catalog.urls();
+    Set<String> declared = new LinkedHashSet<>();
+    for (CanonicalType profile : resource.getMeta().getProfile()) {
+      String url = profile.getValue() == null ? "" : profile.getValue().split("\\|")[0];
+      if (ours.contains(url)) {
+        declared.add(url);
+      }
+    }
+    if (mode == ProfilesProperties.Enforcement.STRICT) {
+      catalog.profileFor(resource).ifPresent(p -> declared.add(p.url()));
+    }
+    return declared;
+  }
+}

@@ -1,0 +1,66 @@
+package se.samverkan.profiles;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
+import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
+import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
+import ca.uhn.fhir.jpa.validation.ValidationSettings;
+import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
+import ca.uhn.fhir.validation.IValidatorModule;
+import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+
+/** Samverkan's profiles: the package, its installation, validation and enforcement on write. */
+@Configuration
+public class ProfilesConfig {
+
+  @Bean
+  public FhirPackageInstaller fhirPackageInstaller(
+      IPackageInstallerSvc installer, IHapiPackageCacheManager packageCache) {
+    return new FhirPackageInstaller(installer, packageCache);
+  }
+
+  @Bean
+  public ProfileCatalog profileCatalog(
+      FhirContext fhirContext, IValidationSupport validationSupport, FhirPackageInstaller fhirPackage) {
+    return new ProfileCatalog(fhirContext, validationSupport, fhirPackage.npmPackage());
+  }
+
+  /**
+   * HAPI's validator plus our Swedish identifier rules, for write-time checks and {@code $validate}.
+   * Code systems HAPI does not hold (SNOMED CT SE, ICD-10-SE, KVÅ, most of LOINC) must not make
+   * valid data fail: a code from an unknown system is a warning. Our own code systems are stored
+   * in full, so their codes are checked.
+   */
+  @Bean
+  @Primary
+  public SamverkanValidator samverkanValidator(
+      @Qualifier("myInstanceValidator") IValidatorModule instanceValidator,
+      JpaValidationSupportChain validationSupportChain,
+      ValidationSettings validationSettings,
+      FhirContext fhirContext) {
+    // Profiles restrict reference targets (a SIP activity's performer is an Organization): check
+    // the type of every local reference whose target exists.
+    validationSettings.setLocalReferenceValidationDefaultPolicy(ReferenceValidationPolicy.CHECK_TYPE_IF_EXISTS);
+    UnknownCodeSystemWarningValidationSupport unknownSystems =
+        new UnknownCodeSystemWarningValidationSupport(fhirContext);
+    unknownSystems.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
+    validationSupportChain.addValidationSupport(unknownSystems);
+    return new SamverkanValidator(instanceValidator, new SwedishIdentifierRules(), validationSupportChain);
+  }
+
+  @Bean
+  public ProfileEnforcementInterceptor profileEnforcementInterceptor(
+      ProfilesProperties properties, ProfileCatalog catalog, FhirContext fhirContext, SamverkanValidator validator) {
+    return new ProfileEnforcementInterceptor(properties, catalog, fhirContext, validator);
+  }
+
+  @Bean
+  public SupportedProfilesCapability supportedProfilesCapability(ProfileCatalog catalog) {
+    return new SupportedProfilesCapability(catalog);
+  }
+}
