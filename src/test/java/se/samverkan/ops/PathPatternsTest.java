@@ -25,6 +25,8 @@ class PathPatternsTest {
     "/fhir/swagger-ui/index.html, /fhir/swagger-ui/**",
     "/actuator/health/readiness, /actuator/health/readiness",
     "/actuator/x y, /actuator/{other}",
+    "/packages/se.samverkan.fhir.tgz, /packages/se.samverkan.fhir.tgz",
+    "/packages/../x, /{other}",
     "/, /",
     "/191212121212, /{other}"
   })

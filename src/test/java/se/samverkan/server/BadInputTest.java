@@ -40,9 +40,9 @@ class BadInputTest extends FhirServerTest {
 
   @Test
   void anUnknownVersionIsNotFound() {
-    String location = send("POST", "/Organization", "{\"resourceType\":\"Organization\"}")
+    String location = send("POST", "/Task", "{\"resourceType\":\"Task\",\"status\":\"draft\",\"intent\":\"order\"}")
         .headers().firstValue("Location").orElseThrow();
-    String versionless = location.substring(location.indexOf("/Organization/"), location.indexOf("/_history"));
+    String versionless = location.substring(location.indexOf("/Task/"), location.indexOf("/_history"));
 
     assertClearError(get(versionless + "/_history/7"), 404);
   }

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CareTeam;
-import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 
 /** Transactions are all or nothing; batches are entry by entry. */
@@ -34,10 +36,8 @@ class BundleTest extends FhirServerTest {
   void aTransactionWithOneFailingEntryStoresNothing() {
     String marker = TestPeople.uniqueId();
     Bundle transaction = patientWithTeam(marker);
-    Condition dangling = new Condition();
-    dangling.setSubject(new Reference("Patient/does-not-exist-" + marker));
-    transaction.addEntry().setResource(dangling).getRequest()
-        .setMethod(Bundle.HTTPVerb.POST).setUrl("Condition");
+    transaction.addEntry().setResource(dangling(marker)).getRequest()
+        .setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
 
     HttpResponse<String> response = send("POST", "", json(transaction));
 
@@ -54,10 +54,8 @@ class BundleTest extends FhirServerTest {
     Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
     batch.addEntry().setResource(markedPatient(marker)).getRequest()
         .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
-    Condition dangling = new Condition();
-    dangling.setSubject(new Reference("Patient/does-not-exist-" + marker));
-    batch.addEntry().setResource(dangling).getRequest()
-        .setMethod(Bundle.HTTPVerb.POST).setUrl("Condition");
+    batch.addEntry().setResource(dangling(marker)).getRequest()
+        .setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
 
     HttpResponse<String> response = send("POST", "", json(batch));
 
@@ -75,11 +73,18 @@ class BundleTest extends FhirServerTest {
     String patientUrl = "urn:uuid:" + TestPeople.uniqueId();
     transaction.addEntry().setFullUrl(patientUrl).setResource(markedPatient(marker)).getRequest()
         .setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
-    CareTeam team = new CareTeam().setStatus(CareTeam.CareTeamStatus.ACTIVE).setName("Samordningsteam");
-    team.setSubject(new Reference(patientUrl));
+    CareTeam team = TestData.careTeam(new IdType(patientUrl), new IdType(TestData.REGION));
     transaction.addEntry().setResource(team).getRequest()
         .setMethod(Bundle.HTTPVerb.POST).setUrl("CareTeam");
     return transaction;
+  }
+
+  /** An Observation (of a code no profile claims) about a patient that does not exist. */
+  private static Observation dangling(String marker) {
+    Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+    observation.getCode().setText("Anteckning");
+    observation.setSubject(new Reference("Patient/does-not-exist-" + marker));
+    return observation;
   }
 
   private static Patient markedPatient(String marker) {

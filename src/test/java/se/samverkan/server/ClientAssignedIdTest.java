@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestData;
 
 /** Journal systems keep their own ids: any valid FHIR id, numeric ones included. */
 class ClientAssignedIdTest extends FhirServerTest {
@@ -16,7 +17,7 @@ class ClientAssignedIdTest extends FhirServerTest {
   @ValueSource(strings = {"", "-kommun.1", "-A"})
   void putCreatesTheResourceUnderTheClientsId(String suffix) {
     String id = Long.toString(System.nanoTime()) + suffix;
-    Organization organization = new Organization().setName("Vårdcentral " + id);
+    Organization organization = TestData.organization("Vårdcentral " + id);
     organization.setId(id);
 
     HttpResponse<String> created = send("PUT", "/Organization/" + id, json(organization));
@@ -30,10 +31,10 @@ class ClientAssignedIdTest extends FhirServerTest {
   @Test
   void aPurelyNumericIdIsAcceptedAndDoesNotClashWithServerIds() {
     String numeric = Long.toString(Math.abs(System.nanoTime() % 1_000_000_000L));
-    Organization organization = new Organization().setName("Numeric");
+    Organization organization = TestData.organization("Numeric");
     organization.setId(numeric);
     HttpResponse<String> created = send("PUT", "/Organization/" + numeric, json(organization));
-    HttpResponse<String> serverAssigned = send("POST", "/Organization", json(new Organization()));
+    HttpResponse<String> serverAssigned = send("POST", "/Organization", json(TestData.organization("Server id")));
 
     assertThat(created.statusCode()).isEqualTo(201);
     assertThat(serverAssigned.headers().firstValue("Location").orElseThrow())

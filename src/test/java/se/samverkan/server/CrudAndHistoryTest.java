@@ -10,9 +10,9 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 
 class CrudAndHistoryTest extends FhirServerTest {
@@ -90,10 +90,8 @@ class CrudAndHistoryTest extends FhirServerTest {
   @Test
   void historyAtInstanceTypeAndSystemLevel() {
     IdType patientId = (IdType) client.create().resource(TestPeople.patient()).execute().getId();
-    CarePlan plan = new CarePlan();
+    CarePlan plan = TestData.carePlan(patientId.toUnqualifiedVersionless());
     plan.setStatus(CarePlan.CarePlanStatus.DRAFT);
-    plan.setIntent(CarePlan.CarePlanIntent.PLAN);
-    plan.setSubject(new Reference(patientId.toUnqualifiedVersionless()));
     IdType planId = (IdType) client.create().resource(plan).execute().getId();
     plan.setId(planId.toUnqualifiedVersionless());
     plan.setStatus(CarePlan.CarePlanStatus.ACTIVE);

@@ -10,7 +10,10 @@ import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Bundle;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.ProfileExamples;
 import se.samverkan.support.TestPeople;
 
 /** Every R4 resource type can be stored, read back and found; the care-coordination types too. */
@@ -32,6 +35,8 @@ class ResourceTypesTest extends FhirServerTest {
                   + "\"base\":[\"Patient\"],\"type\":\"token\",\"expression\":\"Patient.language\"",
           "Binary", "\"contentType\":\"text/plain\",\"data\":\"aGVq\"");
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   static List<String> storableTypes(FhirContext context) {
     return context.getResourceTypes().stream().sorted().toList();
   }
@@ -40,14 +45,31 @@ class ResourceTypesTest extends FhirServerTest {
     return storableTypes(FhirContext.forR4Cached()).stream();
   }
 
+  /** Types with a Samverkan profile: stored from their profile's example, since strict enforcement is on. */
+  private static final Map<String, String> PROFILED_EXAMPLES =
+      Map.of(
+          "Patient", "patient/examples/Patient-example-greta.json",
+          "Organization", "organization/examples/Organization-example-vardcentral-ronneby.json",
+          "Practitioner", "practitioner/examples/Practitioner-example-anna.json",
+          "PractitionerRole", "practitioner/examples/PractitionerRole-example-anna-vardcentral.json",
+          "CareTeam", "careteam/examples/CareTeam-example-greta-team.json",
+          "CarePlan", "careplan/examples/CarePlan-example-careplan.json",
+          "Condition", "condition/examples/Condition-example-greta-heart-failure.json");
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("storableTypes")
-  void everyResourceTypeCanBeStoredAndReadBack(String type) {
+  void everyResourceTypeCanBeStoredAndReadBack(String type) throws Exception {
     String tag = TestPeople.uniqueId();
-    String extra = MINIMAL_BODIES.getOrDefault(type, null);
-    String body =
-        "{\"resourceType\":\"" + type + "\",\"meta\":{\"tag\":[{\"system\":\"" + TestPeople.TEST_ID
-            + "\",\"code\":\"" + tag + "\"}]}" + (extra == null ? "" : "," + extra) + "}";
+    ObjectNode resource;
+    if (PROFILED_EXAMPLES.containsKey(type)) {
+      resource = (ObjectNode) JSON.readTree(ProfileExamples.read(PROFILED_EXAMPLES.get(type)));
+      resource.remove("id");
+    } else {
+      String extra = MINIMAL_BODIES.get(type);
+      resource = (ObjectNode) JSON.readTree("{\"resourceType\":\"" + type + "\"" + (extra == null ? "" : "," + extra) + "}");
+    }
+    resource.withObject("/meta").withArray("tag").addObject().put("system", TestPeople.TEST_ID).put("code", tag);
+    String body = JSON.writeValueAsString(resource);
 
     HttpResponse<String> created = send("POST", "/" + type, body);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);

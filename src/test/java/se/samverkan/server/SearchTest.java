@@ -6,17 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
-import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Observation;
-import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 
 /** Search features a coordination tool relies on, over one patient's small record. */
@@ -35,25 +34,19 @@ class SearchTest extends FhirServerTest {
     Patient p = TestPeople.patient();
     p.addIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
     patient = created(p);
-    organization = created(new Organization().setName("Hemsjukvården Karlskrona"));
-
-    CareTeam careTeam = new CareTeam().setStatus(CareTeam.CareTeamStatus.ACTIVE);
-    careTeam.setSubject(new Reference(patient));
-    careTeam.addParticipant().setMember(new Reference(organization));
-    team = created(careTeam);
-
-    CarePlan carePlan = new CarePlan()
-        .setStatus(CarePlan.CarePlanStatus.ACTIVE).setIntent(CarePlan.CarePlanIntent.PLAN);
-    carePlan.setSubject(new Reference(patient));
+    organization = created(TestData.organization("Hemsjukvården Karlskrona"));
+    team = created(TestData.careTeam(patient, organization));
+    CarePlan carePlan = TestData.carePlan(patient);
     carePlan.addCareTeam(new Reference(team));
     plan = created(carePlan);
 
+    // Body height: an Observation no Samverkan profile claims, so any valid R4 shape is stored.
     for (String day : List.of("2026-11-01", "2026-11-03", "2026-11-02")) {
-      Observation weight = new Observation().setStatus(Observation.ObservationStatus.FINAL);
-      weight.getCode().addCoding().setSystem("http://loinc.org").setCode("29463-7");
-      weight.setSubject(new Reference(patient));
-      weight.setEffective(new DateTimeType(day));
-      observations.add(created(weight));
+      Observation height = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+      height.getCode().addCoding().setSystem("http://loinc.org").setCode("8302-2");
+      height.setSubject(new Reference(patient));
+      height.setEffective(new DateTimeType(day));
+      observations.add(created(height));
     }
   }
 

@@ -3,13 +3,20 @@ package se.samverkan.support;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,11 +50,37 @@ public abstract class FhirServerTest {
     TestDatabase.register(registry);
   }
 
+  /** The shared examples under profiles/ go in once per run (one server, one database per JVM). */
+  private static final AtomicBoolean EXAMPLES_LOADED = new AtomicBoolean();
+
   @BeforeEach
   void connectClient() {
     fhirContext.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
     fhirContext.getRestfulClientFactory().setSocketTimeout(60_000);
     client = fhirContext.newRestfulGenericClient(baseUrl());
+    if (!EXAMPLES_LOADED.get()) {
+      loadProfileExamples();
+      EXAMPLES_LOADED.set(true);
+    }
+  }
+
+  /** Every example under profiles/ in one transaction of PUTs: idempotent, and all or nothing. */
+  protected void loadProfileExamples() {
+    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    for (Path file : ProfileExamples.all()) {
+      Resource resource;
+      try {
+        resource = (Resource) fhirContext.newJsonParser().parseResource(Files.readString(file));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      transaction.addEntry().setResource(resource).getRequest()
+          .setMethod(Bundle.HTTPVerb.PUT).setUrl(resource.fhirType() + "/" + resource.getIdPart());
+    }
+    HttpResponse<String> response = send("POST", "", json(transaction));
+    if (response.statusCode() != 200) {
+      throw new AssertionError("The profile examples were refused: " + response.body());
+    }
   }
 
   protected String baseUrl() {

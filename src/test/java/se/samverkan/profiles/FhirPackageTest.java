@@ -1,0 +1,71 @@
+package se.samverkan.profiles;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.hl7.fhir.utilities.npm.NpmPackage;
+import org.junit.jupiter.api.Test;
+import se.samverkan.support.FhirServerTest;
+
+/** The package is built, installed at start-up, offered for download and announced. */
+class FhirPackageTest extends FhirServerTest {
+
+  private static final String PATIENT_PROFILE = "https://samverkan.se/fhir/StructureDefinition/SamverkanPatient";
+
+  @Test
+  void thePackageCanBeDownloadedAndIsAValidNpmPackage() throws Exception {
+    HttpResponse<byte[]> response = http.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/packages/se.samverkan.fhir.tgz")).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    NpmPackage npm = NpmPackage.fromPackage(new ByteArrayInputStream(response.body()));
+    assertThat(npm.name()).isEqualTo("se.samverkan.fhir");
+    assertThat(npm.canonical()).isEqualTo("https://samverkan.se/fhir");
+    assertThat(npm.fhirVersion()).isEqualTo("4.0.1");
+    assertThat(npm.listResources("StructureDefinition"))
+        .contains("StructureDefinition-SamverkanPatient.json", "StructureDefinition-SamverkanSIP.json",
+            "StructureDefinition-SamverkanClinicalFrailtyScale.json");
+    assertThat(npm.listResources("CodeSystem")).contains("CodeSystem-role.json");
+    assertThat(npm.list("example")).contains("Patient-example-greta.json");
+  }
+
+  @Test
+  void aVersionedDownloadWorksAndAnUnknownOneIsNotFound() {
+    assertThat(get("http://localhost:" + port + "/packages/se.samverkan.fhir-0.1.0.tgz").statusCode()).isEqualTo(200);
+    assertThat(get("http://localhost:" + port + "/packages/other-1.0.0.tgz").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void theProfilesAreStoredAsResourcesWithSnapshots() {
+    Bundle found = client.search().byUrl("StructureDefinition?url=" + PATIENT_PROFILE)
+        .returnBundle(Bundle.class).execute();
+
+    assertThat(found.getEntry()).hasSize(1);
+    StructureDefinition profile = (StructureDefinition) found.getEntryFirstRep().getResource();
+    assertThat(profile.getSnapshot().getElement()).isNotEmpty();
+    assertThat(profile.getVersion()).isEqualTo("0.1.0");
+  }
+
+  @Test
+  void theCapabilityStatementListsTheProfilesAsSupported() {
+    CapabilityStatement capabilities = client.capabilities().ofType(CapabilityStatement.class).execute();
+
+    assertThat(capabilities.getRestFirstRep().getResource())
+        .filteredOn(r -> r.getType().equals("Patient"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getSupportedProfile()).extracting(c -> c.getValue()).contains(PATIENT_PROFILE));
+    assertThat(capabilities.getRestFirstRep().getResource())
+        .filteredOn(r -> r.getType().equals("Observation"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getSupportedProfile()).extracting(c -> c.getValue())
+            .contains("https://samverkan.se/fhir/StructureDefinition/SamverkanNEWS2",
+                "https://samverkan.se/fhir/StructureDefinition/SamverkanBodyWeight"));
+  }
+}
