@@ -34,6 +34,7 @@ public class ProfileCatalog {
   private final IValidationSupport validationSupport;
   private final NpmPackage npmPackage;
   private volatile List<Profile> profiles;
+  private volatile Set<String> urls;
 
   public ProfileCatalog(FhirContext fhirContext, IValidationSupport validationSupport, NpmPackage npmPackage) {
     this.fhirContext = fhirContext;
@@ -56,7 +57,9 @@ public class ProfileCatalog {
     if (loaded == null) {
       synchronized (this) {
         if (profiles == null) {
-          profiles = load();
+          List<Profile> loadedProfiles = load();
+          urls = Set.copyOf(loadedProfiles.stream().map(Profile::url).toList());
+          profiles = loadedProfiles;
         }
         loaded = profiles;
       }
@@ -65,7 +68,8 @@ public class ProfileCatalog {
   }
 
   public Set<String> urls() {
-    return Set.copyOf(all().stream().map(Profile::url).toList());
+    all();
+    return urls;
   }
 
   /** The most specific of our profiles that applies to the resource, if its type has any. */

@@ -123,7 +123,7 @@ public final class SwedishPersonIdentifiers {
   }
 
   /** The Luhn (mod 10) check digit of the given digits, weights 2,1,2,1,… from the left. */
-  static int luhn(String digits) {
+  public static int luhn(String digits) {
     int sum = 0;
     for (int i = 0; i < digits.length(); i++) {
       int product = (digits.charAt(i) - '0') * (i % 2 == 0 ? 2 : 1);

@@ -6,6 +6,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Patient;
+import se.samverkan.profiles.SwedishPersonIdentifiers;
 
 /**
  * Synthetic people for tests. Personnummer use birth numbers 980–999, the series Skatteverket
@@ -27,16 +28,7 @@ public final class TestPeople {
     int n = SEQUENCE.getAndIncrement();
     LocalDate birth = FIRST_BIRTH_DATE.plusDays(n / 20);
     String nine = birth.format(DateTimeFormatter.ofPattern("yyMMdd")) + (980 + n % 20);
-    return birth.getYear() / 100 + nine + luhn(nine);
-  }
-
-  static int luhn(String digits) {
-    int sum = 0;
-    for (int i = 0; i < digits.length(); i++) {
-      int product = (digits.charAt(i) - '0') * (i % 2 == 0 ? 2 : 1);
-      sum += product / 10 + product % 10;
-    }
-    return (10 - sum % 10) % 10;
+    return birth.getYear() / 100 + nine + SwedishPersonIdentifiers.luhn(nine);
   }
 
   public static String uniqueId() {
