@@ -1,0 +1,139 @@
+package se.samverkan.journey;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Loads the sample bundles (examples/*.json, in file-name order) into a running Samverkan and says
+ * what happened to each entry. Every entry is a conditional update, so a second load updates and
+ * creates nothing.
+ *
+ * <p>{@code ./mvnw -q compile exec:java@load-examples [-Dsamverkan.url=http://host:8080/fhir]}
+ */
+public final class ExampleLoader {
+
+  /** What one load did, entry by entry. */
+  public record Summary(int bundles, int created, int updated, int failed) {
+    Summary plus(Summary other) {
+      return new Summary(bundles + other.bundles, created + other.created, updated + other.updated,
+          failed + other.failed);
+    }
+  }
+
+  /** The server could not be reached at all. */
+  public static final class UnreachableException extends Exception {
+    UnreachableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String baseUrl;
+  private final PrintStream out;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  public ExampleLoader(String baseUrl, PrintStream out) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.out = out;
+  }
+
+  public static void main(String[] args) throws IOException {
+    String url = args.length > 0 ? args[0] : "http://localhost:8080/fhir";
+    Path dir = Path.of(args.length > 1 ? args[1] : "examples");
+    try {
+      Summary summary = new ExampleLoader(url, System.out).load(dir);
+      if (summary.failed() > 0) {
+        System.exit(1);
+      }
+    } catch (UnreachableException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  public Summary load(Path dir) throws IOException, UnreachableException {
+    List<Path> bundles;
+    try (Stream<Path> files = Files.list(dir)) {
+      bundles = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+    }
+    out.printf("Loading %d bundles from %s into %s%n", bundles.size(), dir, baseUrl);
+    Summary total = new Summary(0, 0, 0, 0);
+    for (Path bundle : bundles) {
+      total = total.plus(loadOne(bundle));
+    }
+    out.printf("Summary: %d created, %d updated, %d failed (%d bundles)%n",
+        total.created(), total.updated(), total.failed(), total.bundles());
+    return total;
+  }
+
+  private Summary loadOne(Path bundle) throws IOException, UnreachableException {
+    JsonNode request = JSON.readTree(bundle.toFile());
+    int entries = request.path("entry").size();
+    HttpResponse<String> response = post(Files.readString(bundle));
+    String name = bundle.getFileName().toString();
+    if (response.statusCode() != 200) {
+      out.printf("  %-40s FAILED (HTTP %d): %s%n", name, response.statusCode(), diagnostics(response.body()));
+      return new Summary(1, 0, 0, entries);
+    }
+    int created = 0;
+    int updated = 0;
+    for (JsonNode entry : JSON.readTree(response.body()).path("entry")) {
+      String status = entry.path("response").path("status").asText();
+      if (status.startsWith("201")) {
+        created++;
+      } else if (status.startsWith("200")) {
+        updated++;
+      }
+    }
+    int failed = entries - created - updated;
+    out.printf("  %-40s %3d entries: %d created, %d updated%s%n", name, entries, created, updated,
+        failed > 0 ? ", " + failed + " failed" : "");
+    return new Summary(1, created, updated, failed);
+  }
+
+  private HttpResponse<String> post(String bundle) throws IOException, UnreachableException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl))
+        .timeout(Duration.ofMinutes(5))
+        .header("Content-Type", "application/fhir+json")
+        .header("Accept", "application/fhir+json")
+        .POST(HttpRequest.BodyPublishers.ofString(bundle))
+        .build();
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (ConnectException e) {
+      throw new UnreachableException("Samverkan is not reachable at " + baseUrl
+          + ". Start it with ./mvnw spring-boot:run, or give its address with -Dsamverkan.url=…", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("Interrupted while loading", e);
+    }
+  }
+
+  private static String diagnostics(String body) {
+    try {
+      StringBuilder text = new StringBuilder();
+      for (JsonNode issue : JSON.readTree(body).path("issue")) {
+        if (!text.isEmpty()) {
+          text.append(" | ");
+        }
+        text.append(issue.path("diagnostics").asText());
+      }
+      return text.toString();
+    } catch (IOException e) {
+      return body.length() > 300 ? body.substring(0, 300) : body;
+    }
+  }
+}
