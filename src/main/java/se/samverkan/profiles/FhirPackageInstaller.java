@@ -1,13 +1,17 @@
 package se.samverkan.profiles;
 
+import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
+import ca.uhn.fhir.batch2.model.JobDefinition;
 import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
 import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
 import ca.uhn.fhir.jpa.packages.PackageInstallationSpec;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import org.hl7.fhir.utilities.npm.NpmPackage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +23,9 @@ import org.springframework.core.io.ClassPathResource;
  * the server when it starts, before it takes requests: conformance resources are stored as FHIR
  * resources (so {@code GET /fhir/StructureDefinition?url=…} finds them), snapshots are generated,
  * and the validator sees them. Installing again replaces what an earlier start installed.
+ *
+ * <p>The package's SearchParameters take effect at once, and HAPI starts a REINDEX job for their
+ * base types, so data stored before a parameter existed becomes searchable by it too.
  */
 public class FhirPackageInstaller implements SmartInitializingSingleton {
 
@@ -27,12 +34,23 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
 
   private final IPackageInstallerSvc installer;
   private final IHapiPackageCacheManager packageCache;
+  private final JobDefinitionRegistry jobDefinitions;
+  private final List<JobDefinition<?>> jobs;
+  private final ISearchParamRegistry searchParamRegistry;
   private final byte[] contents;
   private final NpmPackage npmPackage;
 
-  public FhirPackageInstaller(IPackageInstallerSvc installer, IHapiPackageCacheManager packageCache) {
+  public FhirPackageInstaller(
+      IPackageInstallerSvc installer,
+      IHapiPackageCacheManager packageCache,
+      JobDefinitionRegistry jobDefinitions,
+      List<JobDefinition<?>> jobs,
+      ISearchParamRegistry searchParamRegistry) {
     this.installer = installer;
     this.packageCache = packageCache;
+    this.jobDefinitions = jobDefinitions;
+    this.jobs = jobs;
+    this.searchParamRegistry = searchParamRegistry;
     this.contents = read();
     try {
       this.npmPackage = NpmPackage.fromPackage(new ByteArrayInputStream(contents));
@@ -62,9 +80,21 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
       log.warn("FHIR package {}#{} changed without a new version: reinstalling it", name(), version());
       installer.uninstall(spec);
     }
+    registerBatchJobs();
     long start = System.nanoTime();
     installer.install(spec);
+    searchParamRegistry.forceRefresh();
     log.info("Installed FHIR package {}#{} in {} ms", name(), version(), (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /**
+   * A stored SearchParameter submits HAPI's REINDEX job, whose definition HAPI registers only on
+   * ContextRefreshedEvent — after this runs, and after the web server has started. Installing
+   * then would leave a window where writes go unvalidated, so the job definitions are registered
+   * here, before the installation; HAPI's own registration later finds them present.
+   */
+  private void registerBatchJobs() {
+    jobs.forEach(jobDefinitions::addJobDefinitionIfNotRegistered);
   }
 
   public String name() {

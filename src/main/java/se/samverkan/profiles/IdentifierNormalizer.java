@@ -3,9 +3,15 @@ package se.samverkan.profiles;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.model.api.IQueryParameterType;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import java.time.Clock;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
@@ -20,6 +26,11 @@ import se.samverkan.server.ServerInterceptor;
  * used: person identifiers under HL7 Sweden's URIs with personnummer and samordningsnummer as 12
  * digits without separator; HSA-ids under HL7 Sweden's OID (Inera's NTjP OID is accepted).
  * Runs on every create and update, transactions included, before the profiles are checked.
+ *
+ * <p>Searches get the same treatment: a personnummer or samordningsnummer given in any common
+ * form ({@code 19390314-9825}, {@code 390314-9825}, {@code 3903149825}) in {@code identifier} or in
+ * a chain ending in {@code .identifier} ({@code subject:Patient.identifier=…}) is looked up in its
+ * 12-digit form, with or without the system.
  */
 @Component
 @Interceptor(order = ProfileEnforcementInterceptor.ORDER - 10)
@@ -46,6 +57,53 @@ public class IdentifierNormalizer implements ServerInterceptor {
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
   public void updated(IBaseResource previous, IBaseResource resource) {
     normalise(resource);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
+  public void searching(SearchParameterMap search) {
+    for (Map.Entry<String, List<List<IQueryParameterType>>> param : search.entrySet()) {
+      boolean identifierParam = "identifier".equals(param.getKey());
+      for (List<IQueryParameterType> orList : param.getValue()) {
+        for (IQueryParameterType value : orList) {
+          if (identifierParam && value instanceof TokenParam token) {
+            if (token.getSystem() != null) {
+              token.setSystem(SwedishPersonIdentifiers.canonicalSystem(token.getSystem()));
+            }
+            searchForm(token.getSystem(), token.getValue()).ifPresent(token::setValue);
+          } else if (value instanceof ReferenceParam reference
+              && reference.getChain() != null
+              && reference.getChain().endsWith("identifier")) {
+            normaliseChainedIdentifier(reference);
+          }
+        }
+      }
+    }
+  }
+
+  /** {@code subject:Patient.identifier=system|value}: the value part, in its stored form. */
+  private void normaliseChainedIdentifier(ReferenceParam reference) {
+    String token = reference.getValue();
+    int bar = token.indexOf('|');
+    String system = bar < 0 ? null : token.substring(0, bar);
+    String value = bar < 0 ? token : token.substring(bar + 1);
+    searchForm(system, value)
+        .ifPresent(v -> reference.setValue(bar < 0 ? v : token.substring(0, bar + 1) + v));
+  }
+
+  /**
+   * The stored form of a searched person identifier: for our systems (or none given), a value
+   * that reads as a personnummer or samordningsnummer becomes 12 digits; anything else is left.
+   */
+  private Optional<String> searchForm(String system, String value) {
+    String canonical = SwedishPersonIdentifiers.canonicalSystem(system);
+    if (canonical != null && !SwedishPersonIdentifiers.isPersonnummerOrSamordningsnummer(canonical)) {
+      return Optional.empty();
+    }
+    boolean samordningsnummer =
+        SwedishPersonIdentifiers.SAMORDNINGSNUMMER.equals(canonical)
+            || (canonical == null && SwedishPersonIdentifiers.looksLikeSamordningsnummer(value));
+    return SwedishPersonIdentifiers.normalise(value, LocalDate.now(clock), samordningsnummer)
+        .filter(normalised -> !normalised.equals(value));
   }
 
   void normalise(IBaseResource resource) {

@@ -1,14 +1,18 @@
 package se.samverkan.profiles;
 
+import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
+import ca.uhn.fhir.batch2.model.JobDefinition;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
 import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
 import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
 import ca.uhn.fhir.jpa.validation.ValidationSettings;
-import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.validation.IValidatorModule;
+import java.util.List;
 import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
+import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,8 +24,12 @@ public class ProfilesConfig {
 
   @Bean
   public FhirPackageInstaller fhirPackageInstaller(
-      IPackageInstallerSvc installer, IHapiPackageCacheManager packageCache) {
-    return new FhirPackageInstaller(installer, packageCache);
+      IPackageInstallerSvc installer,
+      IHapiPackageCacheManager packageCache,
+      JobDefinitionRegistry jobDefinitions,
+      List<JobDefinition<?>> jobs,
+      ISearchParamRegistry searchParamRegistry) {
+    return new FhirPackageInstaller(installer, packageCache, jobDefinitions, jobs, searchParamRegistry);
   }
 
   @Bean

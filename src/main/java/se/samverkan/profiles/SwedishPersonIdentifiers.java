@@ -80,6 +80,12 @@ public final class SwedishPersonIdentifiers {
     return Optional.of(String.format("%04d", year) + yymmdd.substring(2) + m.group(4));
   }
 
+  /** Whether a number written in any common form has a samordningsnummer's day (61–91). */
+  public static boolean looksLikeSamordningsnummer(String value) {
+    Matcher m = value == null ? null : WRITTEN.matcher(value.replace(" ", ""));
+    return m != null && m.matches() && Integer.parseInt(m.group(2).substring(4, 6)) > 60;
+  }
+
   /** What is wrong with a 12-digit personnummer or samordningsnummer, or empty if nothing. */
   public static Optional<String> problem(String value, boolean samordningsnummer) {
     String kind = samordningsnummer ? "samordningsnummer" : "personnummer";

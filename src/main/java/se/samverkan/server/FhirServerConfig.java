@@ -13,11 +13,14 @@ import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
+import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -46,7 +49,8 @@ public class FhirServerConfig {
       IValidationSupport validationSupport,
       DatabaseBackedPagingProvider pagingProvider,
       ValueSetOperationProvider valueSetOperations,
-      List<ServerInterceptor> interceptors) {
+      List<ServerInterceptor> interceptors,
+      List<ServerProvider> providers) {
     // Narratives are the sender's business; generating them costs time on every write.
     fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
 
@@ -61,7 +65,16 @@ public class FhirServerConfig {
             ? new IncomingRequestAddressStrategy()
             : new HardcodedServerAddressStrategy(properties.publicBaseUrl()));
 
-    server.registerProviders(resourceProviders.createProviders());
+    Set<Class<?>> replaced =
+        providers.stream()
+            .filter(IResourceProvider.class::isInstance)
+            .map(p -> ((IResourceProvider) p).getResourceType())
+            .collect(Collectors.toSet());
+    server.registerProviders(
+        resourceProviders.createProviders().stream()
+            .filter(p -> !(p instanceof IResourceProvider r && replaced.contains(r.getResourceType())))
+            .toList());
+    providers.forEach(server::registerProvider);
     server.registerProvider(systemProvider);
     server.registerProvider(valueSetOperations);
 

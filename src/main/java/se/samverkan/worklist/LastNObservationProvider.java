@@ -1,0 +1,104 @@
+package se.samverkan.worklist;
+
+import ca.uhn.fhir.jpa.model.util.JpaConstants;
+import ca.uhn.fhir.jpa.rp.r4.ObservationResourceProvider;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.model.api.IQueryParameterAnd;
+import ca.uhn.fhir.model.valueset.BundleTypeEnum;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.annotation.RawParam;
+import ca.uhn.fhir.rest.api.SortOrderEnum;
+import ca.uhn.fhir.rest.api.SortSpec;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.param.DateAndListParam;
+import ca.uhn.fhir.rest.param.ReferenceAndListParam;
+import ca.uhn.fhir.rest.param.TokenAndListParam;
+import ca.uhn.fhir.rest.server.SimpleBundleProvider;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import se.samverkan.server.ServerProvider;
+
+/**
+ * HAPI's Observation provider with a working {@code $lastn}: the newest {@code max} observations
+ * of each code for each patient, e.g. the latest weight, blood pressure and SpO2 of one patient
+ * ({@code Observation/$lastn?patient=Patient/X&category=vital-signs}).
+ *
+ * <p>HAPI implements {@code $lastn} only on Elasticsearch; without it HAPI 8.8 ignores every
+ * parameter and returns all observations of all patients. Here it is an ordinary search, newest
+ * first, reduced in memory — cheap for what it is meant for (one patient, or one code across a
+ * worklist), and refused with 400 when a query would read more than {@code scanLimit}
+ * observations.
+ */
+public class LastNObservationProvider extends ObservationResourceProvider implements ServerProvider {
+
+  private final int scanLimit;
+
+  public LastNObservationProvider(int scanLimit) {
+    this.scanLimit = scanLimit;
+  }
+
+  @Override
+  @Operation(name = JpaConstants.OPERATION_LASTN, idempotent = true, bundleType = BundleTypeEnum.SEARCHSET)
+  public IBundleProvider observationLastN(
+      HttpServletRequest servletRequest,
+      HttpServletResponse servletResponse,
+      RequestDetails requestDetails,
+      @OperationParam(name = "_count", typeName = "unsignedInt") IPrimitiveType<Integer> count,
+      @OperationParam(name = "category") TokenAndListParam category,
+      @OperationParam(name = "code") TokenAndListParam code,
+      @OperationParam(name = "date") DateAndListParam date,
+      @OperationParam(name = "patient") ReferenceAndListParam patient,
+      @OperationParam(name = "subject") ReferenceAndListParam subject,
+      @OperationParam(name = "max", typeName = "integer", min = 0, max = 1) IPrimitiveType<Integer> max,
+      @RawParam Map<String, List<String>> otherParams) {
+    if (patient == null && subject == null && code == null) {
+      throw new InvalidRequestException(
+          "$lastn needs patient, subject or code: the newest observations of whom, or of what?");
+    }
+    int perCode = max == null || max.getValue() == null ? 1 : max.getValue();
+    if (perCode < 1) {
+      throw new InvalidRequestException("$lastn: max must be 1 or more");
+    }
+
+    SearchParameterMap search = new SearchParameterMap();
+    add(search, "category", category);
+    add(search, "code", code);
+    add(search, "date", date);
+    add(search, "patient", patient);
+    add(search, "subject", subject);
+    if (otherParams != null) {
+      Map<String, List<String>> rest = new HashMap<>(otherParams);
+      rest.remove("max");
+      rest.remove("_count");
+      getDao().translateRawParameters(rest, search);
+    }
+    search.setSort(new SortSpec("date", SortOrderEnum.DESC));
+    search.setLoadSynchronousUpTo(scanLimit + 1);
+
+    IBundleProvider found = getDao().search(search, requestDetails, servletResponse);
+    List<IBaseResource> newestFirst = found.getResources(0, scanLimit + 1);
+    if (newestFirst.size() > scanLimit) {
+      throw new InvalidRequestException(
+          "$lastn would read more than " + scanLimit + " observations: narrow it by patient, code or date");
+    }
+    SimpleBundleProvider result =
+        new SimpleBundleProvider(LatestObservations.newestPerSubjectAndCode(newestFirst, perCode));
+    // One page: the answer is already reduced to what the caller asked for.
+    result.setPreferredPageSize(Math.max(1, result.size()));
+    return result;
+  }
+
+  private static void add(SearchParameterMap search, String name, IQueryParameterAnd<?> value) {
+    if (value != null) {
+      search.add(name, value);
+    }
+  }
+}

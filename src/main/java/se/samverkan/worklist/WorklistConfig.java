@@ -1,0 +1,30 @@
+package se.samverkan.worklist;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDaoObservation;
+import org.hl7.fhir.r4.model.Observation;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import se.samverkan.server.FhirServerProperties;
+
+/** The operations behind the coordination nurses' worklists: {@code $worklist} and {@code $lastn}. */
+@Configuration
+public class WorklistConfig {
+
+  @Bean
+  public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos) {
+    return new WorklistOperationProvider(daos);
+  }
+
+  @Bean
+  public LastNObservationProvider lastNObservationProvider(
+      FhirContext fhirContext,
+      IFhirResourceDaoObservation<Observation> observationDao,
+      FhirServerProperties properties) {
+    LastNObservationProvider provider = new LastNObservationProvider(properties.lastnScanLimit());
+    provider.setContext(fhirContext);
+    provider.setDao(observationDao);
+    return provider;
+  }
+}

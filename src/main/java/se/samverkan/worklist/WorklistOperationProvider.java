@@ -1,0 +1,132 @@
+package se.samverkan.worklist;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.model.valueset.BundleTypeEnum;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.SortOrderEnum;
+import ca.uhn.fhir.rest.api.SortSpec;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceOrListParam;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Resource;
+import se.samverkan.server.ServerProvider;
+
+/**
+ * {@code GET /fhir/Patient/$worklist?organization=Organization/X}: the kommun's or vårdcentral's
+ * worklist — every patient with an active CareTeam in which organisation X takes part (search
+ * parameter {@code CareTeam:participant-organization}), each with those teams and the patient's
+ * latest Clinical Frailty Scale.
+ *
+ * <p>An operation, not a search, because "active team with X" must hold for one and the same
+ * CareTeam (two {@code _has} parameters would match them on different teams) and "latest CFS"
+ * has no search form. The answer is a searchset: the patients as matches, teams and CFS as
+ * includes, {@code total} the number of patients, all on one page.
+ */
+public class WorklistOperationProvider implements ServerProvider {
+
+  static final String CFS_SYSTEM = "http://snomed.info/sct";
+  static final String CFS_CODE = "763264000";
+
+  private final DaoRegistry daos;
+
+  public WorklistOperationProvider(DaoRegistry daos) {
+    this.daos = daos;
+  }
+
+  @Operation(name = "$worklist", type = Patient.class, idempotent = true, bundleType = BundleTypeEnum.SEARCHSET)
+  public Bundle worklist(
+      @OperationParam(name = "organization", min = 1, max = 1) ReferenceParam organization,
+      RequestDetails request) {
+    if (organization == null || organization.getIdPart() == null || organization.getIdPart().isBlank()) {
+      throw new InvalidRequestException("$worklist needs organization=Organization/<id>");
+    }
+    String orgReference = "Organization/" + organization.getIdPart();
+
+    SearchParameterMap teamSearch = SearchParameterMap.newSynchronous();
+    teamSearch.add("participant-organization", new ReferenceParam(orgReference));
+    teamSearch.add("status", new TokenParam("active"));
+    Map<String, List<CareTeam>> teamsByPatient = new LinkedHashMap<>();
+    for (IBaseResource resource : searchAll(CareTeam.class, teamSearch, request)) {
+      CareTeam team = (CareTeam) resource;
+      String subject = team.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue();
+      if (subject != null && subject.startsWith("Patient/")) {
+        teamsByPatient.computeIfAbsent(subject, s -> new ArrayList<>()).add(team);
+      }
+    }
+
+    Bundle worklist = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+    if (teamsByPatient.isEmpty()) {
+      return worklist.setTotal(0);
+    }
+    List<Patient> patients = patients(teamsByPatient.keySet(), request);
+    Map<String, Observation> latestCfs = latestCfs(teamsByPatient.keySet(), request);
+
+    String base = request.getFhirServerBase();
+    for (Patient patient : patients) {
+      String reference = "Patient/" + patient.getIdElement().getIdPart();
+      add(worklist, base, patient, Bundle.SearchEntryMode.MATCH);
+      teamsByPatient.get(reference).forEach(team -> add(worklist, base, team, Bundle.SearchEntryMode.INCLUDE));
+      if (latestCfs.containsKey(reference)) {
+        add(worklist, base, latestCfs.get(reference), Bundle.SearchEntryMode.INCLUDE);
+      }
+    }
+    return worklist.setTotal(patients.size());
+  }
+
+  /** The patients, ordered by name so the list reads the same every time. */
+  private List<Patient> patients(Iterable<String> references, RequestDetails request) {
+    TokenOrListParam ids = new TokenOrListParam();
+    references.forEach(reference -> ids.add(new TokenParam(reference.substring("Patient/".length()))));
+    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    search.add("_id", ids);
+    return searchAll(Patient.class, search, request).stream()
+        .map(Patient.class::cast)
+        .sorted(Comparator.comparing((Patient p) -> p.getNameFirstRep().getFamily(), Comparator.nullsLast(String::compareTo))
+            .thenComparing(p -> p.getNameFirstRep().getGivenAsSingleString())
+            .thenComparing(p -> p.getIdElement().getIdPart()))
+        .toList();
+  }
+
+  private Map<String, Observation> latestCfs(Iterable<String> patients, RequestDetails request) {
+    ReferenceOrListParam subjects = new ReferenceOrListParam();
+    patients.forEach(reference -> subjects.add(new ReferenceParam(reference)));
+    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    search.add("code", new TokenParam(CFS_SYSTEM, CFS_CODE));
+    search.add("subject", subjects);
+    search.setSort(new SortSpec("date", SortOrderEnum.DESC));
+    Map<String, Observation> latest = new LinkedHashMap<>();
+    for (Observation cfs : LatestObservations.newestPerSubjectAndCode(searchAll(Observation.class, search, request), 1)) {
+      latest.put(cfs.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue(), cfs);
+    }
+    return latest;
+  }
+
+  private <T extends IBaseResource> List<IBaseResource> searchAll(
+      Class<T> type, SearchParameterMap search, RequestDetails request) {
+    IFhirResourceDao<T> dao = daos.getResourceDao(type);
+    return dao.search(search, request).getAllResources();
+  }
+
+  private static void add(Bundle bundle, String base, Resource resource, Bundle.SearchEntryMode mode) {
+    bundle.addEntry()
+        .setFullUrl(base + "/" + resource.fhirType() + "/" + resource.getIdElement().getIdPart())
+        .setResource(resource)
+        .getSearch().setMode(mode);
+  }
+}
