@@ -76,9 +76,11 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
       return;
     }
     if (installed != null) {
-      // Same version, other content: only during development. HAPI would keep the old content.
+      // Same version, other content: only during development. HAPI's cache keeps the first content
+      // of a version for good, so it is dropped too; else every later start would see a change.
       log.warn("FHIR package {}#{} changed without a new version: reinstalling it", name(), version());
       installer.uninstall(spec);
+      packageCache.uninstallPackage(name(), version());
     }
     registerBatchJobs();
     long start = System.nanoTime();

@@ -66,10 +66,7 @@ public class IdentifierNormalizer implements ServerInterceptor {
       for (List<IQueryParameterType> orList : param.getValue()) {
         for (IQueryParameterType value : orList) {
           if (identifierParam && value instanceof TokenParam token) {
-            if (token.getSystem() != null) {
-              token.setSystem(SwedishPersonIdentifiers.canonicalSystem(token.getSystem()));
-            }
-            searchForm(token.getSystem(), token.getValue()).ifPresent(token::setValue);
+            normaliseToken(token);
           } else if (value instanceof ReferenceParam reference
               && reference.getChain() != null
               && reference.getChain().endsWith("identifier")) {
@@ -80,14 +77,25 @@ public class IdentifierNormalizer implements ServerInterceptor {
     }
   }
 
-  /** {@code subject:Patient.identifier=system|value}: the value part, in its stored form. */
+  private void normaliseToken(TokenParam token) {
+    if (token.getSystem() != null) {
+      token.setSystem(SwedishPersonIdentifiers.canonicalSystem(token.getSystem()));
+    }
+    searchForm(token.getSystem(), token.getValue()).ifPresent(token::setValue);
+  }
+
+  /** {@code subject:Patient.identifier=system|value}, with the value in its stored form. */
   private void normaliseChainedIdentifier(ReferenceParam reference) {
     String token = reference.getValue();
     int bar = token.indexOf('|');
     String system = bar < 0 ? null : token.substring(0, bar);
     String value = bar < 0 ? token : token.substring(bar + 1);
-    searchForm(system, value)
-        .ifPresent(v -> reference.setValue(bar < 0 ? v : token.substring(0, bar + 1) + v));
+    searchForm(system, value).ifPresent(normalised -> {
+      // Setting the value alone would drop the chain; set it as the query gave it, in one piece.
+      String qualifier =
+          (reference.getResourceType() == null ? "" : ":" + reference.getResourceType()) + "." + reference.getChain();
+      reference.setValueAsQueryToken(null, null, qualifier, bar < 0 ? normalised : token.substring(0, bar + 1) + normalised);
+    });
   }
 
   /**

@@ -44,6 +44,10 @@ public class JpaStorageConfig {
     settings.setReuseCachedSearchResultsForMillis(null);
     // Our value sets are small and validated in memory; HAPI's scheduled pre-expansion adds nothing.
     settings.setPreExpandValueSets(false);
+    // A new SearchParameter starts a REINDEX job so that data stored before it is found by it.
+    // Without fast tracking each step of a small job waits for the once-a-minute maintenance
+    // pass; with it a reindex of a few thousand resources finishes in seconds.
+    settings.setJobFastTrackingEnabled(true);
     settings.setHibernateSearchIndexFullText(false);
     settings.setHibernateSearchIndexSearchParams(false);
     return settings;

@@ -39,6 +39,9 @@ import se.samverkan.server.ServerProvider;
  */
 public class LastNObservationProvider extends ObservationResourceProvider implements ServerProvider {
 
+  private static final List<String> BOUND =
+      List.of("_count", "category", "code", "date", "patient", "subject", "max");
+
   private final int scanLimit;
 
   public LastNObservationProvider(int scanLimit) {
@@ -75,9 +78,9 @@ public class LastNObservationProvider extends ObservationResourceProvider implem
     add(search, "patient", patient);
     add(search, "subject", subject);
     if (otherParams != null) {
+      // HAPI hands over the whole query here, the parameters bound above included.
       Map<String, List<String>> rest = new HashMap<>(otherParams);
-      rest.remove("max");
-      rest.remove("_count");
+      BOUND.forEach(rest::remove);
       getDao().translateRawParameters(rest, search);
     }
     search.setSort(new SortSpec("date", SortOrderEnum.DESC));

@@ -83,6 +83,39 @@ public abstract class FhirServerTest {
     }
   }
 
+  /** The journey bundles under examples/, in file-name order; loading them again changes nothing. */
+  protected void loadJourneys() {
+    for (Path bundle : Journeys.bundles()) {
+      HttpResponse<String> response;
+      try {
+        response = send("POST", "", Files.readString(bundle));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      if (response.statusCode() != 200) {
+        throw new AssertionError(bundle + " was refused: " + response.body());
+      }
+    }
+  }
+
+  /** A search or operation that must answer 200 with a Bundle. */
+  protected Bundle searchBundle(String pathAndQuery) {
+    HttpResponse<String> response = get(pathAndQuery);
+    if (response.statusCode() != 200) {
+      throw new AssertionError("GET " + pathAndQuery + " answered " + response.statusCode() + ": " + response.body());
+    }
+    return parse(Bundle.class, response);
+  }
+
+  /** The server id of the one resource of a type with an identifier ({@code system|value}). */
+  protected String idOf(String type, String identifier) {
+    Bundle found = searchBundle("/" + type + "?identifier=" + identifier.replace("|", "%7C") + "&_elements=id");
+    if (found.getEntry().size() != 1) {
+      throw new AssertionError(type + " " + identifier + ": expected one, found " + found.getEntry().size());
+    }
+    return found.getEntryFirstRep().getResource().getIdElement().getIdPart();
+  }
+
   protected String baseUrl() {
     return "http://localhost:" + port + "/fhir";
   }

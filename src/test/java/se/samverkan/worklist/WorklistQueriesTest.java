@@ -1,0 +1,316 @@
+package se.samverkan.worklist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static se.samverkan.support.Journeys.ASTRID;
+import static se.samverkan.support.Journeys.BERTIL;
+import static se.samverkan.support.Journeys.CARL;
+import static se.samverkan.support.Journeys.DAGNY;
+import static se.samverkan.support.Journeys.KOMMUN_KARLSHAMN;
+import static se.samverkan.support.Journeys.KOMMUN_KARLSKRONA;
+import static se.samverkan.support.Journeys.KOMMUN_RONNEBY;
+import static se.samverkan.support.Journeys.VC_KARLSKRONA;
+import static se.samverkan.support.Journeys.VC_RONNEBY;
+import static se.samverkan.support.Journeys.VC_SOLVESBORG;
+
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestData;
+import se.samverkan.support.TestPeople;
+
+/**
+ * The questions coordination nurses ask every day, each one request, each answered with exactly
+ * what the journeys in examples/ imply (reference date 2026-11-02). Results are compared by the
+ * resources' business identifiers: {@code journey-…} example ids, personnummer and HSA-ids.
+ * The county's units appear in no other test's data, so the sets are exact.
+ */
+class WorklistQueriesTest extends FhirServerTest {
+
+  private static final String NEWS2 = "https://samverkan.se/fhir/CodeSystem/instrument%7Cnews2-total";
+  private static final String ED_SCREENING = "https://samverkan.se/fhir/CodeSystem/instrument%7Ced-screening";
+  /** 72 hours before midday of the reference date 2026-11-02. */
+  private static final String LAST_72_HOURS = "ge2026-10-30T12:00:00%2B01:00";
+
+  private static final AtomicBoolean JOURNEYS_LOADED = new AtomicBoolean();
+
+  @BeforeEach
+  void journeysLoaded() {
+    // Once per server: loading is idempotent, but not free.
+    if (!JOURNEYS_LOADED.getAndSet(true)) {
+      loadJourneys();
+    }
+  }
+
+  // --- Find a patient by personnummer or samordningsnummer in any common form
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "http://electronichealth.se/identifier/personnummer|193903149825",
+      "http://electronichealth.se/identifier/personnummer|19390314-9825",
+      "http://electronichealth.se/identifier/personnummer|390314-9825",
+      "http://electronichealth.se/identifier/personnummer|3903149825",
+      "urn:oid:1.2.752.129.2.1.3.1|19390314-9825",
+      "19390314-9825",
+      "390314-9825",
+      "3903149825",
+      "193903149825"})
+  void aPersonnummerInAnyCommonFormFindsThePatient(String identifier) {
+    assertThat(ids(searchBundle("/Patient?identifier=" + encode(identifier)), null))
+        .containsExactly("193903149825");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "http://electronichealth.se/identifier/samordningsnummer|19370977-9882",
+      "http://electronichealth.se/identifier/samordningsnummer|370977-9882",
+      "urn:oid:1.2.752.129.2.1.3.3|3709779882",
+      "370977-9882"})
+  void aSamordningsnummerInAnyCommonFormFindsThePatient(String identifier) {
+    assertThat(ids(searchBundle("/Patient?identifier=" + encode(identifier)), null))
+        .containsExactly("193709779882");
+  }
+
+  @Test
+  void anotherNumberFindsNobodyAndChainsNormaliseToo() {
+    assertThat(searchBundle("/Patient?identifier=19390314-9826").getEntry()).isEmpty();
+    assertThat(ids(searchBundle("/CarePlan?subject:Patient.identifier=" + encode("19390314-9825")), null))
+        .containsExactly("journey-a-amp");
+  }
+
+  // --- A patient's active care plans with their care team and the team's organisations
+
+  @Test
+  void activeCarePlansWithTheirTeamAndItsOrganisationsInOneRequest() {
+    Bundle plans = searchBundle("/CarePlan?subject=Patient/" + idOf("Patient", BERTIL) + "&status=active"
+        + "&_include=CarePlan:care-team&_include:iterate=CareTeam:participant-organization");
+
+    assertThat(ids(plans, Bundle.SearchEntryMode.MATCH))
+        .containsExactlyInAnyOrder("journey-b-sip", "journey-b-amp", "journey-b-discharge-plan");
+    assertThat(ids(plans, Bundle.SearchEntryMode.INCLUDE))
+        .containsExactlyInAnyOrder(
+            "journey-b-careteam",
+            "SE2321000081-SV1020", // geriatric ward
+            "SE2321000081-SV2080", // Vårdcentralen Karlskrona
+            "SE2120000829-SV1080"); // Karlskrona kommun
+    assertThat(plans.getTotal()).isEqualTo(3);
+  }
+
+  // --- The kommun's or vårdcentral's worklist with each patient's latest CFS
+
+  @Test
+  void kommunWorklistHasItsPatientsEachWithTheTeamAndTheLatestCfs() {
+    Bundle worklist = worklist(KOMMUN_KARLSKRONA);
+
+    assertThat(ids(worklist, Bundle.SearchEntryMode.MATCH)).containsExactly("194207089840");
+    assertThat(ids(worklist, Bundle.SearchEntryMode.INCLUDE))
+        .containsExactlyInAnyOrder("journey-b-careteam", "journey-b-cfs-2");
+    assertThat(worklist.getTotal()).isEqualTo(1);
+    Observation cfs = included(worklist, Observation.class);
+    assertThat(cfs.getValueIntegerType().getValue()).as("the newer of Bertil's two CFS").isEqualTo(5);
+  }
+
+  @Test
+  void everyUnitSeesExactlyThePatientsWhoseActiveTeamItIsIn() {
+    assertThat(ids(worklist(KOMMUN_RONNEBY), Bundle.SearchEntryMode.MATCH)).containsExactly("193903149825");
+    assertThat(ids(worklist(VC_RONNEBY), null))
+        .containsExactly("193903149825", "journey-a-careteam", "journey-a-cfs-1");
+    assertThat(ids(worklist(VC_KARLSKRONA), Bundle.SearchEntryMode.MATCH)).containsExactly("194207089840");
+    // Carl has a team but no CFS: he is on the list all the same.
+    assertThat(ids(worklist(KOMMUN_KARLSHAMN), null)).containsExactly("193709779882", "journey-c-careteam");
+    // Dagny declined sharing: nobody's team, nobody's worklist.
+    assertThat(worklist(VC_SOLVESBORG).getEntry()).isEmpty();
+  }
+
+  @Test
+  void anInactiveTeamPutsNobodyOnTheWorklist() {
+    String patient = client.create().resource(TestPeople.patient()).execute().getId().getIdPart();
+    CareTeam ended = TestData.careTeam(new IdType("Patient", patient),
+        new IdType("Organization", idOf("Organization", VC_SOLVESBORG)));
+    ended.setStatus(CareTeam.CareTeamStatus.INACTIVE);
+    String team = client.create().resource(ended).execute().getId().getIdPart();
+
+    assertThat(worklist(VC_SOLVESBORG).getEntry()).isEmpty();
+    assertThat(searchBundle("/CareTeam?participant-organization=Organization/" + idOf("Organization", VC_SOLVESBORG))
+            .getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()))
+        .as("the team is indexed, only not active").contains(team);
+  }
+
+  @Test
+  void worklistWithoutAnOrganisationIsABadRequest() {
+    HttpResponse<String> response = get("/Patient/$worklist");
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(outcome(response).getIssueFirstRep().getDiagnostics()).contains("organization");
+  }
+
+  // --- The latest value of each self-monitored vital sign; the NEWS2 trend over 14 days
+
+  @Test
+  void latestValueOfEachSelfMonitoredVitalSign() {
+    String bertil = idOf("Patient", BERTIL);
+    assertThat(ids(searchBundle("/Observation/$lastn?patient=Patient/" + bertil + "&category=vital-signs"), null))
+        .containsExactlyInAnyOrder("journey-b-weight-3", "journey-b-blood-pressure-3", "journey-b-oxygen-saturation-3");
+    assertThat(ids(searchBundle("/Observation/$lastn?patient=Patient/" + bertil + "&category=vital-signs&max=2"), null))
+        .containsExactlyInAnyOrder(
+            "journey-b-weight-3", "journey-b-blood-pressure-3", "journey-b-oxygen-saturation-3",
+            "journey-b-weight-2", "journey-b-blood-pressure-2", "journey-b-oxygen-saturation-2");
+  }
+
+  @Test
+  void lastnKeepsToThePatientAskedAbout() {
+    // HAPI's own $lastn without Elasticsearch answers every patient's observations.
+    assertThat(searchBundle("/Observation/$lastn?patient=Patient/" + idOf("Patient", ASTRID)
+        + "&category=vital-signs").getEntry()).isEmpty();
+    assertThat(ids(searchBundle("/Observation/$lastn?patient=Patient/" + idOf("Patient", DAGNY)), null))
+        .containsExactly("journey-d-cfs-1");
+    HttpResponse<String> unbounded = get("/Observation/$lastn?category=vital-signs");
+    assertThat(unbounded.statusCode()).isEqualTo(400);
+    assertThat(outcome(unbounded).getIssueFirstRep().getDiagnostics()).contains("patient, subject or code");
+  }
+
+  @Test
+  void news2TrendOverFourteenDaysOldestFirst() {
+    Bundle trend = searchBundle("/Observation?patient=Patient/" + idOf("Patient", BERTIL)
+        + "&code=" + NEWS2 + "&date=ge2026-10-19&_sort=date");
+    assertThat(ids(trend, null)).containsExactly("journey-b-news2-1", "journey-b-news2-2");
+    assertThat(trend.getEntry().stream()
+            .map(e -> ((Observation) e.getResource()).getValueIntegerType().getValue()).toList())
+        .containsExactly(1, 5);
+  }
+
+  // --- Listed at a vårdcentral, visited the ED in the last 72 hours, meets the inclusion criteria
+
+  @Test
+  void followUpWorklistOfTheVardcentral() {
+    Bundle followUp = followUp(VC_RONNEBY, LAST_72_HOURS);
+    assertThat(ids(followUp, Bundle.SearchEntryMode.MATCH)).containsExactly("journey-a-ed-screening");
+    assertThat(ids(followUp, Bundle.SearchEntryMode.INCLUDE))
+        .containsExactlyInAnyOrder("193903149825", "journey-a-ed-visit");
+
+    assertThat(followUp(VC_KARLSKRONA, LAST_72_HOURS).getEntry()).as("not listed there").isEmpty();
+    assertThat(followUp(VC_RONNEBY, "ge2026-11-02T12:00:00%2B01:00").getEntry()).as("visit too old").isEmpty();
+  }
+
+  @Test
+  void aRecentEdVisitScreenedNegativeIsNotOnTheFollowUpWorklist() {
+    Patient listed = TestPeople.patient();
+    listed.addGeneralPractitioner().setReference("Organization/" + idOf("Organization", VC_RONNEBY));
+    String patient = client.create().resource(listed).execute().getId().getIdPart();
+    String visit = client.create().resource(new org.hl7.fhir.r4.model.Encounter()
+            .setStatus(org.hl7.fhir.r4.model.Encounter.EncounterStatus.FINISHED)
+            .setClass_(new org.hl7.fhir.r4.model.Coding(
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode", "EMER", "emergency"))
+            .setSubject(new org.hl7.fhir.r4.model.Reference("Patient/" + patient))
+            .setPeriod(new org.hl7.fhir.r4.model.Period()
+                .setStartElement(new org.hl7.fhir.r4.model.DateTimeType("2026-11-01T10:00:00+01:00"))
+                .setEndElement(new org.hl7.fhir.r4.model.DateTimeType("2026-11-01T14:00:00+01:00"))))
+        .execute().getId().getIdPart();
+    Observation screening = edScreeningOfAstrid();
+    screening.setIdentifier(List.of());
+    screening.getSubject().setReference("Patient/" + patient);
+    screening.getEncounter().setReference("Encounter/" + visit);
+    screening.setValue(new org.hl7.fhir.r4.model.BooleanType(false));
+    screening.getComponent().forEach(c -> c.setValue(new org.hl7.fhir.r4.model.BooleanType(false)));
+    client.create().resource(screening).execute();
+
+    assertThat(ids(followUp(VC_RONNEBY, LAST_72_HOURS), Bundle.SearchEntryMode.MATCH))
+        .containsExactly("journey-a-ed-screening");
+  }
+
+  // --- Everything about one patient
+
+  @Test
+  void everythingAboutAstridIsHerJourneyAndTheStaffAndUnitsItNames() {
+    Bundle everything = searchBundle("/Patient/" + idOf("Patient", ASTRID) + "/$everything?_count=200");
+
+    Set<String> types = Set.of("Organization", "Practitioner", "PractitionerRole");
+    assertThat(everything.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+            .filter(r -> !types.contains(r.fhirType())).map(WorklistQueriesTest::businessId).toList())
+        .containsExactlyInAnyOrder(
+            "193903149825", "journey-a-ed-visit", "journey-a-ed-screening", "journey-a-cfs-1",
+            "journey-a-geriatric-risk-profile-1", "journey-a-condition-copd", "journey-a-careteam",
+            "journey-a-goal-home", "journey-a-goal-no-icu", "journey-a-amp", "journey-a-followup-call");
+    assertThat(ids(everything, null)).contains(
+        "SE2321000081-SV2081", "SE2120000837-SV1081", "SE2321000081-SVP001", "SE2321000081-SVU003");
+  }
+
+  // --- The package's search parameters
+
+  @Test
+  void patientsByKommunOfResidence() {
+    Set<String> ronneby = Set.copyOf(ids(searchBundle("/Patient?kommun=1081"), null));
+    assertThat(ronneby).contains("193903149825").doesNotContain("194207089840", "193709779882", "194501259867");
+    assertThat(ids(searchBundle("/Patient?kommun=https://samverkan.se/fhir/CodeSystem/kommunkod%7C1080"
+        + "&general-practitioner=Organization/" + idOf("Organization", VC_KARLSKRONA)), null))
+        .containsExactly("194207089840");
+  }
+
+  @Test
+  void carePlansByPlanTypeAndByResponsibleHuvudman() {
+    String bertil = "&subject=Patient/" + idOf("Patient", BERTIL);
+    assertThat(ids(searchBundle("/CarePlan?plan-type=SIP" + bertil), null)).containsExactly("journey-b-sip");
+    assertThat(ids(searchBundle("/CarePlan?plan-type=AMP" + bertil), null)).containsExactly("journey-b-amp");
+    assertThat(ids(searchBundle("/CarePlan?plan-type=SPU" + bertil), null)).containsExactly("journey-b-discharge-plan");
+    assertThat(ids(searchBundle("/CarePlan?responsible-huvudman=Organization/"
+        + idOf("Organization", KOMMUN_KARLSKRONA)), null)).containsExactly("journey-b-sip");
+  }
+
+  // --- helpers
+
+  private Bundle worklist(String organizationIdentifier) {
+    return searchBundle("/Patient/$worklist?organization=Organization/" + idOf("Organization", organizationIdentifier));
+  }
+
+  private Bundle followUp(String vardcentral, String since) {
+    return searchBundle("/Observation?code=" + ED_SCREENING + "&value-boolean=true"
+        + "&encounter.class=EMER&encounter.date=" + since
+        + "&patient.general-practitioner=Organization/" + idOf("Organization", vardcentral)
+        + "&_include=Observation:patient&_include=Observation:encounter");
+  }
+
+  private Observation edScreeningOfAstrid() {
+    return (Observation) searchBundle("/Observation?identifier="
+        + encode(se.samverkan.support.Journeys.EXAMPLE_ID + "|journey-a-ed-screening"))
+        .getEntryFirstRep().getResource();
+  }
+
+  private static <T extends Resource> T included(Bundle bundle, Class<T> type) {
+    return bundle.getEntry().stream()
+        .filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.INCLUDE)
+        .map(Bundle.BundleEntryComponent::getResource)
+        .filter(type::isInstance).map(type::cast)
+        .findFirst().orElseThrow();
+  }
+
+  /** Business ids of the entries (all, or those of one search mode), in bundle order. */
+  private static List<String> ids(Bundle bundle, Bundle.SearchEntryMode mode) {
+    return bundle.getEntry().stream()
+        .filter(e -> mode == null || e.getSearch().getMode() == mode)
+        .map(e -> businessId(e.getResource()))
+        .collect(Collectors.toList());
+  }
+
+  /** The first identifier's value: example id, personnummer, samordningsnummer or HSA-id. */
+  private static String businessId(Resource resource) {
+    return ((org.hl7.fhir.r4.model.Identifier) resource.getNamedProperty("identifier").getValues().get(0))
+        .getValue();
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}
