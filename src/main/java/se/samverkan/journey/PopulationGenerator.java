@@ -76,7 +76,12 @@ public final class PopulationGenerator {
 
   /** "Today" of the examples; every date is relative to it, none to the wall clock. */
   static final LocalDate REFERENCE_DATE = LocalDate.of(2026, 11, 2);
-  static final int PATIENTS_PER_BUNDLE = 10;
+  /**
+   * About 600 entries a bundle, never 800: loading a bundle again, HAPI 8.8 prefetches the
+   * matched resources in chunks of 800 and asserts each chunk is smaller than that, so with
+   * assertions on (as in tests) a transaction updating 800 or more resources fails.
+   */
+  static final int PATIENTS_PER_BUNDLE = 5;
   /** Self-monitoring spans at least this many days up to the reference date. */
   static final int MONITORING_DAYS = 90;
   /** Every third day: two to three times a week. */
