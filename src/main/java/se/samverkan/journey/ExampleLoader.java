@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * what happened to each entry. Every entry is a conditional update, so a second load updates and
  * creates nothing.
  *
- * <p>{@code ./mvnw -q compile exec:java@load-examples [-Dsamverkan.url=http://host:8080/fhir]}
+ * <p>{@code ./mvnw -q compile exec:java@load-examples [-Dsamverkan.url=http://host:8080/fhir]
+ * [-Dsamverkan.examples=<dir>]}, e.g. a directory written by {@link PopulationGenerator}.
  */
 public final class ExampleLoader {
 
