@@ -51,6 +51,29 @@ class ProfileEnforcementTest extends FhirServerTest {
     assertThat(malformed.body()).contains("samverkan-kommunkod-1");
   }
 
+  @Test
+  void news2ScoresHypothermiaThreeButNoParameterHigher() throws Exception {
+    ObjectNode news2 = (ObjectNode) JSON.readTree(ProfileExamples.read("observation/examples/Observation-example-news2.json"));
+    news2.remove("id");
+    ObjectNode temperature = null;
+    for (var component : news2.withArray("component")) {
+      if ("news2-temperature".equals(component.at("/code/coding/0/code").asText())) {
+        temperature = (ObjectNode) component;
+      }
+    }
+    assertThat(temperature).as("the example scores temperature").isNotNull();
+
+    temperature.put("valueInteger", 3); // 35.0 °C or below
+    news2.put("valueInteger", 6);
+    HttpResponse<String> hypothermic = send("POST", "/Observation", JSON.writeValueAsString(news2));
+    temperature.put("valueInteger", 4);
+    HttpResponse<String> impossible = send("POST", "/Observation", JSON.writeValueAsString(news2));
+
+    assertThat(hypothermic.statusCode()).as(hypothermic.body()).isEqualTo(201);
+    assertThat(impossible.statusCode()).isEqualTo(422);
+    assertThat(impossible.body()).contains("maximum value");
+  }
+
   static Stream<Arguments> brokenRules() {
     return Stream.of(
         broken("personnummer with a wrong check digit", "patient/examples/Patient-example-greta.json",
