@@ -4,6 +4,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.server.util.ICachedSearchDetails;
 import ca.uhn.fhir.model.api.IQueryParameterType;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
@@ -30,7 +31,8 @@ import se.samverkan.server.ServerInterceptor;
  * <p>Searches get the same treatment: a personnummer or samordningsnummer given in any common
  * form ({@code 19390314-9825}, {@code 390314-9825}, {@code 3903149825}) in {@code identifier} or in
  * a chain ending in {@code .identifier} ({@code subject:Patient.identifier=…}) is looked up in its
- * 12-digit form, with or without the system.
+ * 12-digit form, with or without the system. Only valid numbers are rewritten, and a plain
+ * {@code identifier} only on Patient, so other resources' identifiers are searched as given.
  */
 @Component
 @Interceptor(order = ProfileEnforcementInterceptor.ORDER - 10)
@@ -60,9 +62,10 @@ public class IdentifierNormalizer implements ServerInterceptor {
   }
 
   @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
-  public void searching(SearchParameterMap search) {
+  public void searching(ICachedSearchDetails details, SearchParameterMap search) {
+    boolean patientSearch = "Patient".equals(details.getResourceType());
     for (Map.Entry<String, List<List<IQueryParameterType>>> param : search.entrySet()) {
-      boolean identifierParam = "identifier".equals(param.getKey());
+      boolean identifierParam = patientSearch && "identifier".equals(param.getKey());
       for (List<IQueryParameterType> orList : param.getValue()) {
         for (IQueryParameterType value : orList) {
           if (identifierParam && value instanceof TokenParam token) {
@@ -100,7 +103,8 @@ public class IdentifierNormalizer implements ServerInterceptor {
 
   /**
    * The stored form of a searched person identifier: for our systems (or none given), a value
-   * that reads as a personnummer or samordningsnummer becomes 12 digits; anything else is left.
+   * that reads as a valid personnummer or samordningsnummer becomes 12 digits; anything else — an
+   * organisationsnummer, another system's ten digits — is left as it was.
    */
   private Optional<String> searchForm(String system, String value) {
     String canonical = SwedishPersonIdentifiers.canonicalSystem(system);
@@ -111,7 +115,8 @@ public class IdentifierNormalizer implements ServerInterceptor {
         SwedishPersonIdentifiers.SAMORDNINGSNUMMER.equals(canonical)
             || (canonical == null && SwedishPersonIdentifiers.looksLikeSamordningsnummer(value));
     return SwedishPersonIdentifiers.normalise(value, LocalDate.now(clock), samordningsnummer)
-        .filter(normalised -> !normalised.equals(value));
+        .filter(normalised -> !normalised.equals(value))
+        .filter(normalised -> SwedishPersonIdentifiers.problem(normalised, samordningsnummer).isEmpty());
   }
 
   void normalise(IBaseResource resource) {

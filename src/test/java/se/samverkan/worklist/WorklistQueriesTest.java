@@ -92,6 +92,16 @@ class WorklistQueriesTest extends FhirServerTest {
         .containsExactly("journey-a-amp");
   }
 
+  @Test
+  void otherTenDigitIdentifiersAreSearchedAsGiven() {
+    // Region Blekinge's organisationsnummer is ten digits too, but no personnummer.
+    Bundle region = searchBundle("/Organization?identifier=2321000081");
+    assertThat(region.getEntry()).isNotEmpty();
+    assertThat(region.getEntry()).allSatisfy(entry -> assertThat(
+        ((org.hl7.fhir.r4.model.Organization) entry.getResource()).getIdentifier())
+        .anySatisfy(identifier -> assertThat(identifier.getValue()).isEqualTo("2321000081")));
+  }
+
   // --- A patient's active care plans with their care team and the team's organisations
 
   @Test
