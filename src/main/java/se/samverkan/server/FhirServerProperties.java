@@ -11,8 +11,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param maxPageSize the most results one page may hold; a larger {@code _count} is capped
  * @param openApi whether OpenAPI and Swagger UI are served at {@code /fhir/api-docs} and
  *     {@code /fhir/swagger-ui/}
- * @param lastnScanLimit the most observations one {@code Observation/$lastn} may read before it
- *     reduces them to the newest; a query that would read more is refused with 400
+ * @param scanLimit the most resources one search inside {@code Patient/$worklist} or
+ *     {@code Observation/$lastn} may read (both answer in one page); more is refused with 400
  */
 @ConfigurationProperties("samverkan.fhir")
 public record FhirServerProperties(
@@ -20,13 +20,13 @@ public record FhirServerProperties(
     Integer defaultPageSize,
     Integer maxPageSize,
     Boolean openApi,
-    Integer lastnScanLimit) {
+    Integer scanLimit) {
 
   public FhirServerProperties {
     publicBaseUrl = publicBaseUrl == null ? "" : publicBaseUrl.trim();
     defaultPageSize = defaultPageSize == null ? 20 : defaultPageSize;
     maxPageSize = maxPageSize == null ? 200 : maxPageSize;
     openApi = openApi == null ? Boolean.TRUE : openApi;
-    lastnScanLimit = lastnScanLimit == null ? 10_000 : lastnScanLimit;
+    scanLimit = scanLimit == null ? 10_000 : scanLimit;
   }
 }

@@ -84,14 +84,7 @@ public class LastNObservationProvider extends ObservationResourceProvider implem
       getDao().translateRawParameters(rest, search);
     }
     search.setSort(new SortSpec("date", SortOrderEnum.DESC));
-    search.setLoadSynchronousUpTo(scanLimit + 1);
-
-    IBundleProvider found = getDao().search(search, requestDetails, servletResponse);
-    List<IBaseResource> newestFirst = found.getResources(0, scanLimit + 1);
-    if (newestFirst.size() > scanLimit) {
-      throw new InvalidRequestException(
-          "$lastn would read more than " + scanLimit + " observations: narrow it by patient, code or date");
-    }
+    List<IBaseResource> newestFirst = WholeSearch.all(getDao(), search, scanLimit, "$lastn");
     SimpleBundleProvider result =
         new SimpleBundleProvider(LatestObservations.newestPerSubjectAndCode(newestFirst, perCode));
     // One page: the answer is already reduced to what the caller asked for.

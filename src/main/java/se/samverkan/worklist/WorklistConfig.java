@@ -13,8 +13,8 @@ import se.samverkan.server.FhirServerProperties;
 public class WorklistConfig {
 
   @Bean
-  public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos) {
-    return new WorklistOperationProvider(daos);
+  public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos, FhirServerProperties properties) {
+    return new WorklistOperationProvider(daos, properties.scanLimit());
   }
 
   @Bean
@@ -22,7 +22,7 @@ public class WorklistConfig {
       FhirContext fhirContext,
       IFhirResourceDaoObservation<Observation> observationDao,
       FhirServerProperties properties) {
-    LastNObservationProvider provider = new LastNObservationProvider(properties.lastnScanLimit());
+    LastNObservationProvider provider = new LastNObservationProvider(properties.scanLimit());
     provider.setContext(fhirContext);
     provider.setDao(observationDao);
     return provider;

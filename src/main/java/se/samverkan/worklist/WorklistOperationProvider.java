@@ -1,7 +1,6 @@
 package se.samverkan.worklist;
 
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.valueset.BundleTypeEnum;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -44,9 +43,11 @@ public class WorklistOperationProvider implements ServerProvider {
   static final String CFS_CODE = "763264000";
 
   private final DaoRegistry daos;
+  private final int scanLimit;
 
-  public WorklistOperationProvider(DaoRegistry daos) {
+  public WorklistOperationProvider(DaoRegistry daos, int scanLimit) {
     this.daos = daos;
+    this.scanLimit = scanLimit;
   }
 
   @Operation(name = "$worklist", type = Patient.class, idempotent = true, bundleType = BundleTypeEnum.SEARCHSET)
@@ -62,7 +63,7 @@ public class WorklistOperationProvider implements ServerProvider {
     teamSearch.add("participant-organization", new ReferenceParam(orgReference));
     teamSearch.add("status", new TokenParam("active"));
     Map<String, List<CareTeam>> teamsByPatient = new LinkedHashMap<>();
-    for (IBaseResource resource : searchAll(CareTeam.class, teamSearch, request)) {
+    for (IBaseResource resource : searchAll(CareTeam.class, teamSearch)) {
       CareTeam team = (CareTeam) resource;
       String subject = team.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue();
       if (subject != null && subject.startsWith("Patient/")) {
@@ -74,8 +75,8 @@ public class WorklistOperationProvider implements ServerProvider {
     if (teamsByPatient.isEmpty()) {
       return worklist.setTotal(0);
     }
-    List<Patient> patients = patients(teamsByPatient.keySet(), request);
-    Map<String, Observation> latestCfs = latestCfs(teamsByPatient.keySet(), request);
+    List<Patient> patients = patients(teamsByPatient.keySet());
+    Map<String, Observation> latestCfs = latestCfs(teamsByPatient.keySet());
 
     String base = request.getFhirServerBase();
     for (Patient patient : patients) {
@@ -90,12 +91,12 @@ public class WorklistOperationProvider implements ServerProvider {
   }
 
   /** The patients, ordered by name so the list reads the same every time. */
-  private List<Patient> patients(Iterable<String> references, RequestDetails request) {
+  private List<Patient> patients(Iterable<String> references) {
     TokenOrListParam ids = new TokenOrListParam();
     references.forEach(reference -> ids.add(new TokenParam(reference.substring("Patient/".length()))));
     SearchParameterMap search = SearchParameterMap.newSynchronous();
     search.add("_id", ids);
-    return searchAll(Patient.class, search, request).stream()
+    return searchAll(Patient.class, search).stream()
         .map(Patient.class::cast)
         .sorted(Comparator.comparing((Patient p) -> p.getNameFirstRep().getFamily(), Comparator.nullsLast(String::compareTo))
             .thenComparing(p -> p.getNameFirstRep().getGivenAsSingleString())
@@ -103,7 +104,7 @@ public class WorklistOperationProvider implements ServerProvider {
         .toList();
   }
 
-  private Map<String, Observation> latestCfs(Iterable<String> patients, RequestDetails request) {
+  private Map<String, Observation> latestCfs(Iterable<String> patients) {
     ReferenceOrListParam subjects = new ReferenceOrListParam();
     patients.forEach(reference -> subjects.add(new ReferenceParam(reference)));
     SearchParameterMap search = SearchParameterMap.newSynchronous();
@@ -111,16 +112,14 @@ public class WorklistOperationProvider implements ServerProvider {
     search.add("subject", subjects);
     search.setSort(new SortSpec("date", SortOrderEnum.DESC));
     Map<String, Observation> latest = new LinkedHashMap<>();
-    for (Observation cfs : LatestObservations.newestPerSubjectAndCode(searchAll(Observation.class, search, request), 1)) {
+    for (Observation cfs : LatestObservations.newestPerSubjectAndCode(searchAll(Observation.class, search), 1)) {
       latest.put(cfs.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue(), cfs);
     }
     return latest;
   }
 
-  private <T extends IBaseResource> List<IBaseResource> searchAll(
-      Class<T> type, SearchParameterMap search, RequestDetails request) {
-    IFhirResourceDao<T> dao = daos.getResourceDao(type);
-    return dao.search(search, request).getAllResources();
+  private <T extends IBaseResource> List<IBaseResource> searchAll(Class<T> type, SearchParameterMap search) {
+    return WholeSearch.all(daos.getResourceDao(type), search, scanLimit, "$worklist");
   }
 
   private static void add(Bundle bundle, String base, Resource resource, Bundle.SearchEntryMode mode) {

@@ -161,6 +161,29 @@ class WorklistQueriesTest extends FhirServerTest {
   }
 
   @Test
+  void aWorklistLongerThanOnePageIsComplete() {
+    // More patients than HAPI's default page size (20): each must be on the list, once.
+    String unit = client.create().resource(TestData.organization("Hemsjukvården Test")).execute().getId().getIdPart();
+    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    for (int i = 0; i < 25; i++) {
+      String fullUrl = "urn:uuid:" + java.util.UUID.randomUUID();
+      transaction.addEntry().setFullUrl(fullUrl).setResource(TestPeople.patient())
+          .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+      CareTeam team = TestData.careTeam(new IdType("Patient", "x"), new IdType("Organization", unit));
+      team.getSubject().setReference(fullUrl);
+      transaction.addEntry().setResource(team).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("CareTeam");
+    }
+    client.transaction().withBundle(transaction).execute();
+
+    Bundle worklist = searchBundle("/Patient/$worklist?organization=Organization/" + unit);
+    assertThat(worklist.getTotal()).isEqualTo(25);
+    assertThat(worklist.getEntry().stream()
+            .filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.MATCH)
+            .map(e -> e.getResource().getIdElement().getIdPart()).distinct())
+        .hasSize(25);
+  }
+
+  @Test
   void worklistWithoutAnOrganisationIsABadRequest() {
     HttpResponse<String> response = get("/Patient/$worklist");
     assertThat(response.statusCode()).isEqualTo(400);
