@@ -9,10 +9,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -21,7 +24,10 @@ import java.util.stream.Stream;
  * creates nothing.
  *
  * <p>{@code ./mvnw -q compile exec:java@load-examples [-Dsamverkan.url=http://host:8080/fhir]
- * [-Dsamverkan.examples=<dir>]}, e.g. a directory written by {@link PopulationGenerator}.
+ * [-Dsamverkan.examples=<dir>] [-Dsamverkan.client=<id>]}, e.g. a directory written by
+ * {@link PopulationGenerator}. It sends as one client, which thereby owns everything loaded: by
+ * default {@code region-blekinge} of the development token issuer (client credentials from
+ * {@code <server>/oauth2/token}); with an external issuer, give a token in {@code SAMVERKAN_TOKEN}.
  */
 public final class ExampleLoader {
 
@@ -42,20 +48,30 @@ public final class ExampleLoader {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final String baseUrl;
-  private final PrintStream out;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  public ExampleLoader(String baseUrl, PrintStream out) {
+  private final String baseUrl;
+  private final Supplier<String> token;
+  private final PrintStream out;
+
+  /** @param token gives the bearer token for the next request (asked once per bundle) */
+  public ExampleLoader(String baseUrl, Supplier<String> token, PrintStream out) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.token = token;
     this.out = out;
   }
 
   public static void main(String[] args) throws IOException {
     String url = args.length > 0 ? args[0] : "http://localhost:8080/fhir";
     Path dir = Path.of(args.length > 1 ? args[1] : "examples");
+    String client = args.length > 2 ? args[2] : "region-blekinge";
+    String secret = args.length > 3 ? args[3] : "dev-only";
+    String given = System.getenv("SAMVERKAN_TOKEN");
+    Supplier<String> token = given != null && !given.isBlank()
+        ? () -> given
+        : clientCredentials(URI.create(url).resolve("/oauth2/token"), client, secret);
     try {
-      Summary summary = new ExampleLoader(url, System.out).load(dir);
+      Summary summary = new ExampleLoader(url, token, System.out).load(dir);
       if (summary.failed() > 0) {
         System.exit(1);
       }
@@ -106,21 +122,61 @@ public final class ExampleLoader {
   }
 
   private HttpResponse<String> post(String bundle) throws IOException, UnreachableException {
+    String bearer;
+    try {
+      bearer = token.get();
+    } catch (IllegalStateException e) {
+      if (e.getCause() instanceof ConnectException) {
+        throw unreachable(e.getCause());
+      }
+      throw e;
+    }
     HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl))
         .timeout(Duration.ofMinutes(5))
         .header("Content-Type", "application/fhir+json")
         .header("Accept", "application/fhir+json")
+        .header("Authorization", "Bearer " + bearer)
         .POST(HttpRequest.BodyPublishers.ofString(bundle))
         .build();
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
-      throw new UnreachableException("Samverkan is not reachable at " + baseUrl
-          + ". Start it with ./mvnw spring-boot:run, or give its address with -Dsamverkan.url=…", e);
+      throw unreachable(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("Interrupted while loading", e);
     }
+  }
+
+  private UnreachableException unreachable(Throwable cause) {
+    return new UnreachableException("Samverkan is not reachable at " + baseUrl
+        + ". Start it with ./mvnw spring-boot:run, or give its address with -Dsamverkan.url=…", cause);
+  }
+
+  /** A fresh token from an OAuth2 token endpoint by the client-credentials grant, on every call. */
+  public static Supplier<String> clientCredentials(URI tokenEndpoint, String clientId, String secret) {
+    String basic = Base64.getEncoder().encodeToString((clientId + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    return () -> {
+      HttpRequest request = HttpRequest.newBuilder(tokenEndpoint)
+          .timeout(Duration.ofSeconds(30))
+          .header("Authorization", "Basic " + basic)
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"))
+          .build();
+      try {
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+          throw new IllegalStateException("No token for client " + clientId + " from " + tokenEndpoint
+              + " (HTTP " + response.statusCode() + "): " + response.body());
+        }
+        return JSON.readTree(response.body()).path("access_token").asText();
+      } catch (IOException e) {
+        throw new IllegalStateException("No token from " + tokenEndpoint + ": " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    };
   }
 
   private static String diagnostics(String body) {

@@ -68,7 +68,8 @@ class IntegrationGuideTest extends FhirServerTest {
         .returnResourceType(Bundle.class)
         .execute();
     // --- end
-    assertThat(worklist.getTotal()).isEqualTo(1);
+    assertThat(worklist.getEntry()).filteredOn(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.MATCH)
+        .hasSize(1);
     assertThat(((Patient) worklist.getEntryFirstRep().getResource()).getIdentifierFirstRep().getValue())
         .isEqualTo("194207089840");
   }

@@ -18,7 +18,8 @@ class ExampleLoaderTest extends FhirServerTest {
 
   @Test
   void loadingTwiceReportsEveryEntryAndTheSecondTimeOnlyUpdates() throws Exception {
-    ExampleLoader loader = new ExampleLoader(baseUrl(), out);
+    ExampleLoader loader = new ExampleLoader(baseUrl(), ExampleLoader.clientCredentials(
+        java.net.URI.create(baseUrl()).resolve("/oauth2/token"), "region-blekinge", "dev-only"), out);
 
     ExampleLoader.Summary first = loader.load(Path.of("examples"));
     ExampleLoader.Summary second = loader.load(Path.of("examples"));
@@ -34,7 +35,8 @@ class ExampleLoaderTest extends FhirServerTest {
 
   @Test
   void anUnreachableServerIsSaidPlainly() {
-    ExampleLoader loader = new ExampleLoader("http://localhost:9/fhir", out);
+    ExampleLoader loader = new ExampleLoader("http://localhost:9/fhir",
+        ExampleLoader.clientCredentials(java.net.URI.create("http://localhost:9/oauth2/token"), "region-blekinge", "dev-only"), out);
 
     assertThatThrownBy(() -> loader.load(Path.of("examples")))
         .isInstanceOf(ExampleLoader.UnreachableException.class)

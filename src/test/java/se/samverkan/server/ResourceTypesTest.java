@@ -37,8 +37,9 @@ class ResourceTypesTest extends FhirServerTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Every R4 type but AuditEvent, which only the server writes (AuthenticationTest). */
   static List<String> storableTypes(FhirContext context) {
-    return context.getResourceTypes().stream().sorted().toList();
+    return context.getResourceTypes().stream().filter(t -> !t.equals("AuditEvent")).sorted().toList();
   }
 
   static Stream<String> storableTypes() {

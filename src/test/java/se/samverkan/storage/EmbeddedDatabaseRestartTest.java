@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.hl7.fhir.r4.model.IdType;
@@ -15,6 +17,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import se.samverkan.SamverkanApplication;
+import se.samverkan.journey.ExampleLoader;
 import se.samverkan.support.TestPeople;
 
 /**
@@ -53,6 +56,10 @@ class EmbeddedDatabaseRestartTest {
     int port = ((ServletWebServerApplicationContext) context).getWebServer().getPort();
     FhirContext fhir = context.getBean(FhirContext.class);
     fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    return fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
+    IGenericClient client = fhir.newRestfulGenericClient("http://localhost:" + port + "/fhir");
+    // Each start signs with a new development key: a token from this very server.
+    client.registerInterceptor(new BearerTokenAuthInterceptor(ExampleLoader.clientCredentials(
+        URI.create("http://localhost:" + port + "/oauth2/token"), "region-blekinge", "dev-only").get()));
+    return client;
   }
 }

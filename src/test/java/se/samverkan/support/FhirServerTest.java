@@ -3,6 +3,7 @@ package se.samverkan.support;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -26,6 +27,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import se.samverkan.security.SecurityProperties;
 
 /**
  * Base of every test that talks to a running Samverkan over real HTTP. All subclasses share one
@@ -40,6 +42,17 @@ public abstract class FhirServerTest {
 
   @LocalServerPort protected int port;
   @Autowired protected FhirContext fhirContext;
+  @Autowired private org.springframework.security.oauth2.jwt.JwtEncoder jwtEncoder;
+  @Autowired private SecurityProperties security;
+
+  protected SecurityProperties security() {
+    return security;
+  }
+
+  /** Tokens signed by the development issuer, as any claims a test needs. */
+  protected TestTokens tokens;
+  /** The token every request of a test carries unless it names another: see {@link TestTokens#suite()}. */
+  protected String token;
 
   protected IGenericClient client;
   protected final HttpClient http =
@@ -57,7 +70,10 @@ public abstract class FhirServerTest {
   void connectClient() {
     fhirContext.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
     fhirContext.getRestfulClientFactory().setSocketTimeout(60_000);
+    tokens = new TestTokens(jwtEncoder, security.devIssuer().issuer());
+    token = tokens.suite();
     client = fhirContext.newRestfulGenericClient(baseUrl());
+    client.registerInterceptor(new BearerTokenAuthInterceptor(token));
     if (!EXAMPLES_LOADED.get()) {
       loadProfileExamples();
       EXAMPLES_LOADED.set(true);
@@ -107,6 +123,19 @@ public abstract class FhirServerTest {
     return parse(Bundle.class, response);
   }
 
+  /** How many resources a search finds, counted page by page (searches give no total: SearchTest). */
+  protected int countAll(String pathAndQuery) {
+    int count = 0;
+    Bundle page = searchBundle(pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?") + "_elements=id&_count=200");
+    while (true) {
+      count += page.getEntry().size();
+      if (page.getLink(Bundle.LINK_NEXT) == null) {
+        return count;
+      }
+      page = searchBundle(page.getLink(Bundle.LINK_NEXT).getUrl());
+    }
+  }
+
   /** The server id of the one resource of a type with an identifier ({@code system|value}). */
   protected String idOf(String type, String identifier) {
     Bundle found = searchBundle("/" + type + "?identifier=" + identifier.replace("|", "%7C") + "&_elements=id");
@@ -120,7 +149,11 @@ public abstract class FhirServerTest {
     return "http://localhost:" + port + "/fhir";
   }
 
-  /** A raw request for what the generic client hides: headers, status codes, malformed bodies. */
+  /**
+   * A raw request for what the generic client hides: headers, status codes, malformed bodies. It
+   * carries the suite's token unless the headers name an {@code Authorization} of their own (an
+   * empty one sends none).
+   */
   protected HttpResponse<String> send(String method, String path, String body, String... headers) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : baseUrl() + path))
@@ -131,9 +164,17 @@ public abstract class FhirServerTest {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body));
     boolean contentTypeGiven = false;
+    boolean authorizationGiven = false;
     for (int i = 0; i < headers.length; i += 2) {
-      request.header(headers[i], headers[i + 1]);
+      boolean authorization = "Authorization".equalsIgnoreCase(headers[i]);
+      authorizationGiven |= authorization;
+      if (!(authorization && headers[i + 1].isEmpty())) {
+        request.header(headers[i], headers[i + 1]);
+      }
       contentTypeGiven |= "Content-Type".equalsIgnoreCase(headers[i]);
+    }
+    if (!authorizationGiven) {
+      request.header("Authorization", "Bearer " + token);
     }
     if (body != null && !contentTypeGiven) {
       request.header("Content-Type", "application/fhir+json");

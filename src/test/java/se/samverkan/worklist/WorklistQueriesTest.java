@@ -117,7 +117,6 @@ class WorklistQueriesTest extends FhirServerTest {
             "SE2321000081-SV1020", // geriatric ward
             "SE2321000081-SV2080", // Vårdcentralen Karlskrona
             "SE2120000829-SV1080"); // Karlskrona kommun
-    assertThat(plans.getTotal()).isEqualTo(3);
   }
 
   // --- The kommun's or vårdcentral's worklist with each patient's latest CFS
@@ -129,7 +128,6 @@ class WorklistQueriesTest extends FhirServerTest {
     assertThat(ids(worklist, Bundle.SearchEntryMode.MATCH)).containsExactly("194207089840");
     assertThat(ids(worklist, Bundle.SearchEntryMode.INCLUDE))
         .containsExactlyInAnyOrder("journey-b-careteam", "journey-b-cfs-2");
-    assertThat(worklist.getTotal()).isEqualTo(1);
     Observation cfs = included(worklist, Observation.class);
     assertThat(cfs.getValueIntegerType().getValue()).as("the newer of Bertil's two CFS").isEqualTo(5);
   }
@@ -176,7 +174,6 @@ class WorklistQueriesTest extends FhirServerTest {
     client.transaction().withBundle(transaction).execute();
 
     Bundle worklist = searchBundle("/Patient/$worklist?organization=Organization/" + unit);
-    assertThat(worklist.getTotal()).isEqualTo(25);
     assertThat(worklist.getEntry().stream()
             .filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.MATCH)
             .map(e -> e.getResource().getIdElement().getIdPart()).distinct())

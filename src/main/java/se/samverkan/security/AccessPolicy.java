@@ -1,0 +1,253 @@
+package se.samverkan.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceOrListParam;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
+import org.hl7.fhir.instance.model.api.IAnyResource;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Period;
+
+/**
+ * Who may read what (docs/security.md). A caller reads a resource when
+ * <ul>
+ *   <li>it is an AuditEvent, and the caller is a log reviewer (nobody else reads the audit log);
+ *   <li>it is not about a patient (organizations, staff, definitions), or
+ *   <li>its own care provider owns it, or
+ *   <li>for every patient it is about: the caller's unit or care provider takes part in an active
+ *       CareTeam of the patient (care relation), the patient has an active consent to shared
+ *       documentation, and the owner has not blocked its information about the patient (spärr).
+ *       Emergency access (a stated reason) overrides consent and spärr, never the care relation.
+ * </ul>
+ * Lookups are made as the server and kept for the rest of the request.
+ */
+public class AccessPolicy {
+
+  /** Consent to shared documentation in Samverkan (lag 2022:913). */
+  public static final String SHARED_DOCUMENTATION_POLICY = "https://samverkan.se/fhir/policy/sammanhallen-dokumentation";
+  /** Consent to a SIP, which covers sharing between region and kommun for it (HSL 16 kap. 4 §). */
+  public static final String SIP_POLICY = "https://samverkan.se/fhir/policy/sip-samtycke";
+  /** A block (spärr) the owning care provider set at the patient's request. */
+  public static final String SPARR_POLICY = "https://samverkan.se/fhir/policy/sparr";
+
+  static final String HSA = "urn:oid:1.2.752.29.4.19";
+  static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
+
+  /** How a read was allowed, or that it was not. */
+  public enum Verdict {
+    SYSTEM, NOT_PATIENT_DATA, OWN, SHARED, EMERGENCY, DENIED;
+
+    public boolean allowed() {
+      return this != DENIED;
+    }
+  }
+
+  private final FhirContext fhirContext;
+  private final DaoRegistry daos;
+
+  public AccessPolicy(FhirContext fhirContext, DaoRegistry daos) {
+    this.fhirContext = fhirContext;
+    this.daos = daos;
+  }
+
+  public Verdict decide(RequestDetails request, IBaseResource resource) {
+    Caller caller = Caller.of(request);
+    if (caller == null) {
+      return Verdict.DENIED;
+    }
+    if (caller.isSystem()) {
+      return Verdict.SYSTEM;
+    }
+    if (resource instanceof IAnyResource any && ResourceMetadataKeyEnum.DELETED_AT.get(any) != null) {
+      return Verdict.NOT_PATIENT_DATA; // the empty marker of a deleted version in a history: no content
+    }
+    if ("AuditEvent".equals(resource.fhirType())) {
+      return caller.isLogReviewer() ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
+    }
+    Set<String> patients = patientsOf(resource);
+    if (patients.isEmpty()) {
+      return Verdict.NOT_PATIENT_DATA;
+    }
+    String owner = Ownership.careProvider(resource).orElse(null);
+    if (owner != null && owner.equals(caller.careProvider())) {
+      return Verdict.OWN;
+    }
+    Lookups lookups = Lookups.of(request, this, caller);
+    boolean emergencyUsed = false;
+    for (String patient : patients) {
+      if (!lookups.hasCareRelation(patient)) {
+        return Verdict.DENIED;
+      }
+      boolean shared = lookups.hasConsent(patient) && !lookups.blockedOwners(patient).contains(owner);
+      if (!shared) {
+        if (!caller.isEmergency()) {
+          return Verdict.DENIED;
+        }
+        emergencyUsed = true;
+      }
+    }
+    return emergencyUsed ? Verdict.EMERGENCY : Verdict.SHARED;
+  }
+
+  /** The ids ("Patient/123") of the patients a resource is about: itself, or its Patient compartment. */
+  public Set<String> patientsOf(IBaseResource resource) {
+    Set<String> patients = new LinkedHashSet<>();
+    if ("Patient".equals(resource.fhirType())) {
+      if (resource.getIdElement().hasIdPart()) {
+        patients.add("Patient/" + resource.getIdElement().getIdPart());
+      }
+      return patients;
+    }
+    if (!fhirContext.getResourceDefinition(resource).getSearchParams().stream()
+        .anyMatch(p -> p.getProvidesMembershipInCompartments() != null
+            && p.getProvidesMembershipInCompartments().contains("Patient"))) {
+      return patients;
+    }
+    for (IIdType id : fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.<String>of())) {
+      if (id.hasIdPart()) {
+        patients.add("Patient/" + id.getIdPart());
+      }
+    }
+    return patients;
+  }
+
+  /** What one request has looked up: the caller's organizations, and per patient relation and consents. */
+  static final class Lookups {
+    private static final String KEY = Lookups.class.getName();
+
+    private final AccessPolicy policy;
+    private final Caller caller;
+    private Set<String> callerOrganizations;
+    private final Map<String, Boolean> relation = new HashMap<>();
+    private final Map<String, List<Consent>> consents = new HashMap<>();
+
+    private Lookups(AccessPolicy policy, Caller caller) {
+      this.policy = policy;
+      this.caller = caller;
+    }
+
+    static synchronized Lookups of(RequestDetails request, AccessPolicy policy, Caller caller) {
+      return (Lookups) request.getUserData().computeIfAbsent(KEY, k -> new Lookups(policy, caller));
+    }
+
+    synchronized boolean hasCareRelation(String patient) {
+      return relation.computeIfAbsent(patient, p -> {
+        Set<String> organizations = callerOrganizations();
+        if (organizations.isEmpty()) {
+          return false;
+        }
+        ReferenceOrListParam participants = new ReferenceOrListParam();
+        organizations.forEach(o -> participants.addOr(new ReferenceParam(o)));
+        SearchParameterMap search = SearchParameterMap.newSynchronous()
+            .add("patient", new ReferenceParam(p))
+            .add("status", new TokenParam("active"))
+            .add("participant-organization", participants);
+        return !policy.search("CareTeam", search).isEmpty();
+      });
+    }
+
+    synchronized boolean hasConsent(String patient) {
+      Date now = new Date();
+      Consent latest = null;
+      for (Consent consent : consents(patient)) {
+        if (hasPolicy(consent, SHARED_DOCUMENTATION_POLICY, SIP_POLICY) && inForce(consent.getProvision().getPeriod(), now)
+            && (latest == null || later(consent, latest))) {
+          latest = consent;
+        }
+      }
+      return latest != null && latest.getProvision().getType() == Consent.ConsentProvisionType.PERMIT;
+    }
+
+    synchronized Set<String> blockedOwners(String patient) {
+      Date now = new Date();
+      Set<String> blocked = new LinkedHashSet<>();
+      for (Consent consent : consents(patient)) {
+        if (hasPolicy(consent, SPARR_POLICY) && consent.getProvision().getType() == Consent.ConsentProvisionType.DENY
+            && inForce(consent.getProvision().getPeriod(), now)) {
+          Ownership.careProvider(consent).ifPresent(blocked::add);
+        }
+      }
+      return blocked;
+    }
+
+    private List<Consent> consents(String patient) {
+      return consents.computeIfAbsent(patient, p -> policy.search("Consent", SearchParameterMap.newSynchronous()
+              .add("patient", new ReferenceParam(p))
+              .add("status", new TokenParam("active")))
+          .stream().map(Consent.class::cast).toList());
+    }
+
+    /** The caller's unit and care provider as Organizations, with every organization under them. */
+    private Set<String> callerOrganizations() {
+      if (callerOrganizations == null) {
+        Set<String> found = new LinkedHashSet<>();
+        TokenOrListParam identifiers = new TokenOrListParam();
+        for (String id : new String[] {caller.unit(), caller.careProvider()}) {
+          if (id != null && !id.isBlank()) {
+            identifiers.add(HSA, id);
+            identifiers.add(ORGANISATIONSNUMMER, id);
+          }
+        }
+        Set<String> level = new LinkedHashSet<>();
+        if (!identifiers.getValuesAsQueryTokens().isEmpty()) {
+          policy.search("Organization", SearchParameterMap.newSynchronous().add("identifier", identifiers))
+              .forEach(o -> level.add("Organization/" + o.getIdElement().getIdPart()));
+        }
+        // partOf, a few levels down: region → hospital → ward.
+        for (int depth = 0; depth < 4 && !level.isEmpty(); depth++) {
+          found.addAll(level);
+          ReferenceOrListParam parents = new ReferenceOrListParam();
+          level.forEach(o -> parents.addOr(new ReferenceParam(o)));
+          Set<String> next = new LinkedHashSet<>();
+          policy.search("Organization", SearchParameterMap.newSynchronous().add(Organization.SP_PARTOF, parents))
+              .forEach(o -> next.add("Organization/" + o.getIdElement().getIdPart()));
+          next.removeAll(found);
+          level.clear();
+          level.addAll(next);
+        }
+        callerOrganizations = found;
+      }
+      return callerOrganizations;
+    }
+
+    private static boolean hasPolicy(Consent consent, String... uris) {
+      for (Consent.ConsentPolicyComponent p : consent.getPolicy()) {
+        for (String uri : uris) {
+          if (uri.equals(p.getUri())) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    private static boolean inForce(Period period, Date now) {
+      return (!period.hasStart() || !period.getStart().after(now)) && (!period.hasEnd() || period.getEnd().after(now));
+    }
+
+    private static boolean later(Consent a, Consent b) {
+      Date da = a.hasDateTime() ? a.getDateTime() : a.getMeta().getLastUpdated();
+      Date db = b.hasDateTime() ? b.getDateTime() : b.getMeta().getLastUpdated();
+      return da != null && (db == null || da.after(db));
+    }
+  }
+
+  private List<IBaseResource> search(String type, SearchParameterMap search) {
+    return daos.getResourceDao(type).search(search, new SystemRequestDetails()).getAllResources();
+  }
+}

@@ -1,0 +1,58 @@
+package se.samverkan.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.access.AccessDeniedHandler;
+
+/**
+ * 401 and 403 from the token check as a FHIR OperationOutcome, with the {@code WWW-Authenticate}
+ * header RFC 6750 asks for. The message says what is wrong with the token, never what it held.
+ */
+class FhirAuthErrors implements AuthenticationEntryPoint, AccessDeniedHandler {
+
+  private final FhirContext fhirContext;
+  private final BearerTokenAuthenticationEntryPoint bearerEntryPoint = new BearerTokenAuthenticationEntryPoint();
+  private final BearerTokenAccessDeniedHandler bearerDenied = new BearerTokenAccessDeniedHandler();
+
+  FhirAuthErrors(FhirContext fhirContext) {
+    this.fhirContext = fhirContext;
+  }
+
+  @Override
+  public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
+      throws IOException {
+    bearerEntryPoint.commence(request, response, e);
+    boolean tokenGiven = request.getHeader("Authorization") != null;
+    write(response, HttpServletResponse.SC_UNAUTHORIZED, OperationOutcome.IssueType.LOGIN,
+        tokenGiven
+            ? "The bearer token was not accepted (expired, not signed by the configured issuer, or malformed)."
+            : "A bearer token is required: Authorization: Bearer <access token>.");
+  }
+
+  @Override
+  public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
+      throws IOException {
+    bearerDenied.handle(request, response, e);
+    write(response, HttpServletResponse.SC_FORBIDDEN, OperationOutcome.IssueType.FORBIDDEN,
+        "The token does not allow this request.");
+  }
+
+  private void write(HttpServletResponse response, int status, OperationOutcome.IssueType type, String message)
+      throws IOException {
+    OperationOutcome outcome = new OperationOutcome();
+    outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
+    response.setStatus(status);
+    response.setContentType("application/fhir+json;charset=UTF-8");
+    response.getOutputStream().write(
+        fhirContext.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,140 @@
+package se.samverkan.security;
+
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilder;
+import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import se.samverkan.server.ServerInterceptor;
+
+/**
+ * What a token's SMART scopes allow, as HAPI authorization rules: {@code system/CarePlan.read},
+ * {@code user/*.write}, v2 forms such as {@code system/Observation.rs}. Anything not allowed is
+ * refused with 403. This decides only which kinds of requests a caller may make; which patients'
+ * data it may see is {@link CareRelationConsentService}'s business, and who may change a
+ * resource {@link OwnershipInterceptor}'s.
+ *
+ * <p>Three rules hold whatever the scopes: the audit log (AuditEvent) is written by the server
+ * alone and read only by the {@value Caller#LOG_REVIEWER} role; and the server-wide conformance
+ * resources (profiles, search parameters, terminology) are written only with a scope that names
+ * their type, never through {@code *}.
+ */
+public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor implements ServerInterceptor {
+
+  /** {@code context/Type.permissions}; SMART v1 (read, write, *) and v2 (c r u d s). */
+  private static final Pattern SCOPE = Pattern.compile("^(user|system)/([A-Za-z]+|\\*)\\.(read|write|\\*|c?r?u?d?s?)$");
+
+  public static final List<String> CONFORMANCE_TYPES = List.of(
+      "StructureDefinition", "SearchParameter", "CodeSystem", "ValueSet", "ConceptMap", "NamingSystem",
+      "ImplementationGuide", "CapabilityStatement", "OperationDefinition", "CompartmentDefinition", "StructureMap");
+
+  /** Operations that only compute on what the caller sends, or on terminology: no patient data. */
+  private static final List<String> DATA_FREE_OPERATIONS =
+      List.of("validate", "expand", "lookup", "validate-code", "subsumes", "translate");
+
+  public ScopeAuthorizationInterceptor() {
+    super(PolicyEnum.DENY);
+  }
+
+  @Override
+  public List<IAuthRule> buildRuleList(RequestDetails request) {
+    Caller caller = Caller.of(request);
+    IAuthRuleBuilder rules = new RuleBuilder();
+    if (caller == null) {
+      // Spring Security let the request in without a token: only the public CapabilityStatement.
+      return rules.allow("metadata").metadata().andThen().denyAll("A bearer token is required").build();
+    }
+    if (caller.isSystem()) {
+      return rules.allowAll("the server itself").build();
+    }
+    Set<String> readTypes = new LinkedHashSet<>();
+    Set<String> writeTypes = new LinkedHashSet<>();
+    for (String scope : caller.scopes()) {
+      Matcher m = SCOPE.matcher(scope);
+      if (!m.matches()) {
+        continue; // openid, patient/… and other scopes grant nothing here
+      }
+      String type = m.group(2);
+      String permissions = m.group(3);
+      boolean read;
+      boolean write;
+      switch (permissions) {
+        case "*" -> { read = true; write = true; }
+        case "read" -> { read = true; write = false; }
+        case "write" -> { read = false; write = true; }
+        default -> { // v2: c(reate) r(ead) u(pdate) d(elete) s(earch)
+          read = permissions.contains("r") || permissions.contains("s");
+          write = permissions.contains("c") || permissions.contains("u") || permissions.contains("d");
+        }
+      }
+      if (read) {
+        readTypes.add(type);
+      }
+      if (write) {
+        writeTypes.add(type);
+      }
+    }
+
+    rules.deny("the audit log is written by the server only").write().resourcesOfType("AuditEvent").withAnyId();
+    rules.deny("the audit log is written by the server only").delete().resourcesOfType("AuditEvent").withAnyId();
+    if (!caller.isLogReviewer() && "AuditEvent".equals(request.getResourceName())) {
+      // A clear 403 for asking; AuditEvents reached any other way (system history, paging,
+      // includes) are dropped by the AccessPolicy. A deny rule for all requests would also hit
+      // every request whose type HAPI cannot know up front, such as paging links.
+      rules.deny("only log reviewers read the audit log").read().resourcesOfType("AuditEvent").withAnyId();
+    }
+    for (String type : CONFORMANCE_TYPES) {
+      if (!writeTypes.contains(type)) {
+        rules.deny("server-wide definitions need a scope naming " + type).write().resourcesOfType(type).withAnyId();
+        rules.deny("server-wide definitions need a scope naming " + type).delete().resourcesOfType(type).withAnyId();
+      }
+    }
+
+    rules.allow("metadata").metadata();
+    rules.allow("bundles: each entry by the rules below").transaction().withAnyOperation().andApplyNormalRules();
+    for (String type : readTypes) {
+      if (type.equals("*")) {
+        rules.allow("read any type").read().allResources().withAnyId();
+      } else {
+        rules.allow("read " + type).read().resourcesOfType(type).withAnyId();
+      }
+    }
+    if (!readTypes.isEmpty()) {
+      // Operations that return stored resources: each returned resource must pass the read rules.
+      rules.allow("$everything").operation().named("$everything").onInstancesOfType(Patient.class)
+          .andRequireExplicitResponseAuthorization();
+      rules.allow("$worklist").operation().named("$worklist").onType(Patient.class)
+          .andRequireExplicitResponseAuthorization();
+      rules.allow("$lastn").operation().named("$lastn").onType(Observation.class)
+          .andRequireExplicitResponseAuthorization();
+      for (String operation : DATA_FREE_OPERATIONS) {
+        rules.allow("$" + operation).operation().named("$" + operation).atAnyLevel().andAllowAllResponses();
+      }
+    }
+    for (String type : writeTypes) {
+      if (type.equals("*")) {
+        rules.allow("write any type").write().allResources().withAnyId();
+        rules.allow("delete any type").delete().allResources().withAnyId();
+        rules.allow("conditional create").createConditional().allResources();
+        rules.allow("conditional update").updateConditional().allResources();
+      } else {
+        rules.allow("write " + type).write().resourcesOfType(type).withAnyId();
+        rules.allow("delete " + type).delete().resourcesOfType(type).withAnyId();
+        rules.allow("conditional create").createConditional().resourcesOfType(type);
+        rules.allow("conditional update").updateConditional().resourcesOfType(type);
+      }
+    }
+    if (!writeTypes.isEmpty()) {
+      rules.allow("patch: the patched resource by the write rules").patch().allRequests();
+    }
+    return rules.denyAll("The token's scopes do not allow this request").build();
+  }
+}

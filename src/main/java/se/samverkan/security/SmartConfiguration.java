@@ -1,0 +1,73 @@
+package se.samverkan.security;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * {@code /.well-known/smart-configuration} (SMART App Launch 2.0, §Conformance), at the server root
+ * and under the FHIR base where SMART clients look: where to get a token and which scopes mean
+ * something here. A plain servlet, because the FHIR servlet owns every other path under /fhir.
+ */
+@Configuration
+public class SmartConfiguration {
+
+  /** The scopes Samverkan understands (SMART v1 form; the v2 letters cruds work too). */
+  static final List<String> SCOPES = List.of(
+      "system/*.read", "system/*.write", "user/*.read", "user/*.write",
+      "system/<Type>.read", "system/<Type>.write", "user/<Type>.read", "user/<Type>.write");
+
+  @Bean
+  ServletRegistrationBean<HttpServlet> smartConfigurationServlet(Environment env, SecurityProperties properties) {
+    ObjectMapper json = new ObjectMapper();
+    HttpServlet servlet = new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.setContentType("application/json");
+        response.setHeader("Cache-Control", "public, max-age=3600");
+        json.writeValue(response.getOutputStream(), document(request, env, properties));
+      }
+    };
+    ServletRegistrationBean<HttpServlet> registration = new ServletRegistrationBean<>(
+        servlet, "/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration");
+    registration.setName("smart-configuration");
+    return registration;
+  }
+
+  private static Map<String, Object> document(HttpServletRequest request, Environment env, SecurityProperties properties) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    String external = env.getProperty("spring.security.oauth2.resourceserver.jwt.issuer-uri", "");
+    boolean dev = DevTokenIssuerConfig.Enabled.isOn(env);
+    if (dev) {
+      String root = request.getScheme() + "://" + request.getServerName() + ":" + request.getServerPort();
+      doc.put("issuer", properties.devIssuer().issuer());
+      doc.put("token_endpoint", root + "/oauth2/token");
+      doc.put("jwks_uri", root + "/oauth2/jwks");
+    } else {
+      doc.put("issuer", external);
+      putIfSet(doc, "token_endpoint", properties.tokenEndpoint());
+      putIfSet(doc, "jwks_uri", env.getProperty("spring.security.oauth2.resourceserver.jwt.jwk-set-uri", ""));
+    }
+    doc.put("grant_types_supported", List.of("client_credentials"));
+    doc.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post"));
+    doc.put("scopes_supported", SCOPES);
+    doc.put("capabilities", List.of("client-confidential-symmetric", "permission-v1", "permission-v2"));
+    doc.put("emergency_access_header", properties.emergencyHeader());
+    return doc;
+  }
+
+  private static void putIfSet(Map<String, Object> doc, String key, String value) {
+    if (value != null && !value.isBlank()) {
+      doc.put(key, value);
+    }
+  }
+}
