@@ -119,7 +119,9 @@ public class AccessPolicy {
       return patients;
     }
     for (IIdType id : fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.<String>of())) {
-      if (id.hasIdPart()) {
+      // Members of the compartment's reference parameters may be other types (a CareTeam's
+      // participants are Organizations and PractitionerRoles): only Patients count.
+      if (id.hasIdPart() && "Patient".equals(id.getResourceType())) {
         patients.add("Patient/" + id.getIdPart());
       }
     }

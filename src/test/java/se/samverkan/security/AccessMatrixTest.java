@@ -1,0 +1,450 @@
+package se.samverkan.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Goal;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.Journeys;
+import se.samverkan.support.ProfileExamples;
+import se.samverkan.support.TestData;
+import se.samverkan.support.TestPeople;
+import se.samverkan.support.TestTokens;
+
+/**
+ * The access matrix (docs/security.md): four readers from the journeys' county × five patient
+ * situations × every read path. Each cell says whether the reader sees the region's data about
+ * the patient (Patient, Condition, CareTeam) and the kommun's (a Goal), and when it must not,
+ * that none of it appears anywhere in the answer: not as a match, not included, not on a later
+ * page, not in a batch entry.
+ *
+ * <p>The region's data is written by Vårdcentralen Ronneby, the kommun's by Ronneby kommun, each
+ * with its own token, so ownership comes from the tokens as in production.
+ */
+class AccessMatrixTest extends FhirServerTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String KOMMUN_RONNEBY_HSA = "SE2120000837-SV1081";
+  private static final String KOMMUN_KARLSKRONA_HSA = "SE2120000829-SV1080";
+  private static final String VC_RONNEBY_HSA = "SE2321000081-SV2081";
+
+  /** Who reads. The hospital and the vårdcentral belong to one care provider, the region. */
+  enum Reader {
+    HOSPITAL(TestTokens.HOSPITAL, TestTokens.REGION),
+    VC_RONNEBY(VC_RONNEBY_HSA, TestTokens.REGION),
+    KOMMUN_RONNEBY(KOMMUN_RONNEBY_HSA, KOMMUN_RONNEBY_HSA),
+    KOMMUN_KARLSKRONA(KOMMUN_KARLSKRONA_HSA, KOMMUN_KARLSKRONA_HSA);
+
+    final String unit;
+    final String careProvider;
+
+    Reader(String unit, String careProvider) {
+      this.unit = unit;
+      this.careProvider = careProvider;
+    }
+
+    boolean isRegion() {
+      return careProvider.equals(TestTokens.REGION);
+    }
+  }
+
+  /** The patient's situation. Every patient's team has Vårdcentralen Ronneby in it. */
+  enum Situation {
+    /** Active team with Ronneby kommun, consent to shared documentation. */
+    SHARED(true, true, true, false),
+    /** Active team with the kommun, no consent. */
+    NO_CONSENT(true, true, false, false),
+    /** Active team with the kommun, consent, but the region has blocked its information. */
+    SPARR(true, true, true, true),
+    /** Consent, but the kommun is not in the team. */
+    KOMMUN_NOT_IN_TEAM(true, false, true, false),
+    /** The team with the kommun has ended. */
+    TEAM_INACTIVE(false, true, true, false);
+
+    final boolean teamActive;
+    final boolean kommunInTeam;
+    final boolean consent;
+    final boolean sparr;
+
+    Situation(boolean teamActive, boolean kommunInTeam, boolean consent, boolean sparr) {
+      this.teamActive = teamActive;
+      this.kommunInTeam = kommunInTeam;
+      this.consent = consent;
+      this.sparr = sparr;
+    }
+  }
+
+  /** One patient's resources, by owner. */
+  record Fixture(String patient, String personnummer, String condition, String careTeam, String goal) {
+    List<String> regionIds() {
+      return List.of(patient, condition, careTeam);
+    }
+  }
+
+  /** The rule under test, written out: docs/security.md. */
+  static boolean seesRegionData(Reader reader, Situation situation) {
+    return reader.isRegion()
+        || (reader == Reader.KOMMUN_RONNEBY && situation.teamActive && situation.kommunInTeam
+            && situation.consent && !situation.sparr);
+  }
+
+  static boolean seesKommunData(Reader reader, Situation situation) {
+    // The region takes part in every active team (through the vårdcentral); the spärr is the region's.
+    return reader == Reader.KOMMUN_RONNEBY || (reader.isRegion() && situation.teamActive && situation.consent);
+  }
+
+  private static final Map<Situation, Fixture> FIXTURES = new EnumMap<>(Situation.class);
+  private static String kommunRonnebyOrg;
+
+  @BeforeEach
+  void fixtures() {
+    synchronized (FIXTURES) {
+      if (FIXTURES.isEmpty()) {
+        loadJourneys(); // the county's organizations, by their HSA-ids
+        String vcRonnebyOrg = "Organization/" + idOf("Organization", Journeys.VC_RONNEBY);
+        kommunRonnebyOrg = "Organization/" + idOf("Organization", Journeys.KOMMUN_RONNEBY);
+        for (Situation situation : Situation.values()) {
+          FIXTURES.put(situation, create(situation, vcRonnebyOrg, kommunRonnebyOrg));
+        }
+      }
+    }
+  }
+
+  private Fixture create(Situation situation, String vcOrg, String kommunOrg) {
+    String vc = bearer(Reader.VC_RONNEBY);
+    Patient patient = TestPeople.patient();
+    String pnr = patient.getIdentifierFirstRep().getValue();
+    String patientId = createAs(vc, patient);
+    IdType patientRef = new IdType(patientId);
+
+    Condition condition = condition(patientRef);
+    String conditionId = createAs(vc, condition);
+
+    CareTeam team = TestData.careTeam(patientRef, new IdType(vcOrg));
+    team.getParticipantFirstRep().getRoleFirstRep().getCodingFirstRep().setCode("samordningssjukskoterska-vardcentral");
+    if (situation.kommunInTeam) {
+      team.addParticipant().setMember(new Reference(kommunOrg))
+          .addRole().addCoding().setSystem(TestData.ROLE).setCode("samordningssjukskoterska-kommun");
+    }
+    team.setStatus(situation.teamActive ? CareTeam.CareTeamStatus.ACTIVE : CareTeam.CareTeamStatus.INACTIVE);
+    String teamId = createAs(vc, team);
+
+    if (situation.consent) {
+      createAs(vc, consent(patientRef, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+    }
+    if (situation.sparr) {
+      createAs(vc, consent(patientRef, AccessPolicy.SPARR_POLICY, Consent.ConsentProvisionType.DENY));
+    }
+    Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
+    goal.getDescription().setText("Klara förflyttningar själv");
+    goal.setSubject(new Reference(patientRef));
+    String goalId = createAs(bearer(Reader.KOMMUN_RONNEBY), goal);
+    return new Fixture(patientId, pnr, conditionId, teamId, goalId);
+  }
+
+  // --- the matrix
+
+  /** A read path: what the reader asks, given the fixture; the answer's body. */
+  record Path(String name, BiFunction<String, Fixture, String> ask) {}
+
+  private List<Path> paths() {
+    return List.of(
+        new Path("read", (token, f) -> body(get("/" + f.condition(), "Authorization", token))
+            + body(get("/" + f.patient(), "Authorization", token))
+            + body(get("/" + f.goal(), "Authorization", token))),
+        new Path("vread", (token, f) -> body(get("/" + f.condition() + "/_history/1", "Authorization", token))
+            + body(get("/" + f.goal() + "/_history/1", "Authorization", token))),
+        new Path("search, every page", (token, f) -> allPages(token, "/Condition?patient=" + f.patient() + "&_count=1")
+            + allPages(token, "/Goal?patient=" + f.patient() + "&_count=1")
+            + allPages(token, "/CareTeam?patient=" + f.patient() + "&_count=1")),
+        new Path("_include", (token, f) -> allPages(token, "/Goal?_id=" + id(f.goal()) + "&_include=Goal:subject")
+            + allPages(token, "/CareTeam?_id=" + id(f.careTeam()) + "&_include=CareTeam:subject")),
+        new Path("_revinclude", (token, f) -> allPages(token, "/Patient?_id=" + id(f.patient())
+            + "&_revinclude=Condition:subject&_revinclude=Goal:subject&_revinclude=CareTeam:subject")),
+        new Path("history", (token, f) -> allPages(token, "/" + f.condition() + "/_history")
+            + allPages(token, "/" + f.goal() + "/_history")
+            + allPages(token, "/" + f.patient() + "/_history")),
+        new Path("$everything", (token, f) -> allPages(token, "/" + f.patient() + "/$everything")),
+        new Path("_has", (token, f) -> allPages(token, "/Patient?_has:Condition:subject:_id=" + id(f.condition()))
+            + allPages(token, "/Patient?_has:Goal:subject:_id=" + id(f.goal()))),
+        new Path("chain", (token, f) -> allPages(token, "/Condition?subject.identifier="
+            + encode(TestPeople.PERSONNUMMER + "|" + f.personnummer()))
+            + allPages(token, "/Goal?subject.identifier=" + encode(TestPeople.PERSONNUMMER + "|" + f.personnummer()))),
+        new Path("GET inside a batch", (token, f) -> body(send("POST", "", batch(
+            f.condition(), f.goal(), f.patient(), "Condition?patient=" + f.patient(), "Goal?patient=" + f.patient()),
+            "Authorization", token))),
+        new Path("$worklist", (token, f) -> allPages(token, "/Patient/$worklist?organization=" + kommunRonnebyOrg)));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyReaderOnEveryPathSeesExactlyWhatTheRulesAllow() {
+    List<DynamicTest> cells = new ArrayList<>();
+    for (Reader reader : Reader.values()) {
+      for (Situation situation : Situation.values()) {
+        for (Path path : paths()) {
+          String name = reader + " × " + situation + " × " + path.name();
+          cells.add(DynamicTest.dynamicTest(name, () -> {
+            Fixture fixture = FIXTURES.get(situation);
+            Answer answer = Answer.of(path.ask().apply(bearer(reader), fixture));
+            boolean region = seesRegionData(reader, situation);
+            boolean kommun = seesKommunData(reader, situation);
+            if (!region) {
+              assertThat(answer.resources).as("%s: the region's resources", name)
+                  .doesNotContainAnyElementsOf(fixture.regionIds());
+              assertThat(answer.content).as("%s: personnummer", name).doesNotContain(fixture.personnummer());
+            }
+            if (!kommun) {
+              assertThat(answer.resources).as("%s: the kommun's goal", name).doesNotContain(fixture.goal());
+            }
+            assertThat(answer.content).as("%s: no total while access is filtered", name).doesNotContain("\"total\"");
+            assertThat(answer.statuses).as("%s: statuses", name).allMatch(status -> status < 500);
+            assertPresent(path.name(), name, answer.resources, fixture, region, kommun);
+          }));
+        }
+      }
+    }
+    return cells.stream();
+  }
+
+  /** Where the path must show what the reader may see, it does (not only "nothing leaked"). */
+  private void assertPresent(String path, String cell, List<String> answer, Fixture f, boolean region, boolean kommun) {
+    switch (path) {
+      case "read", "search, every page", "history", "$everything", "GET inside a batch" -> {
+        if (region) {
+          assertThat(answer).as(cell).contains(f.condition());
+        }
+        if (kommun && (region || !path.equals("$everything"))) {
+          assertThat(answer).as(cell).contains(f.goal());
+        }
+      }
+      case "_include" -> {
+        if (kommun) {
+          assertThat(answer).as(cell).contains(f.goal());
+        }
+        if (region) {
+          assertThat(answer).as(cell).contains(f.patient()).contains(f.careTeam());
+        }
+      }
+      case "_revinclude", "_has" -> {
+        if (region) {
+          assertThat(answer).as(cell).contains(f.patient());
+        }
+      }
+      case "chain" -> {
+        if (region) {
+          assertThat(answer).as(cell).contains(f.condition());
+        }
+        if (kommun) {
+          assertThat(answer).as(cell).contains(f.goal());
+        }
+      }
+      case "vread" -> {
+        if (region) {
+          assertThat(answer).as(cell).contains(f.condition());
+        }
+        if (kommun) {
+          assertThat(answer).as(cell).contains(f.goal());
+        }
+      }
+      default -> { }
+    }
+  }
+
+  // --- emergency access and protected identity
+
+  @Test
+  void emergencyAccessOverridesConsentAndSparrButNotTheCareRelation() {
+    String header = security().emergencyHeader();
+    for (Situation situation : List.of(Situation.NO_CONSENT, Situation.SPARR)) {
+      Fixture f = FIXTURES.get(situation);
+      HttpResponse<String> normal = get("/" + f.condition(), "Authorization", bearer(Reader.KOMMUN_RONNEBY));
+      HttpResponse<String> emergency = get("/" + f.condition(), "Authorization", bearer(Reader.KOMMUN_RONNEBY),
+          header, "Akut försämring, patienten kan inte tillfrågas");
+      assertThat(Answer.of(body(normal)).resources()).as(situation + " without a reason").doesNotContain(f.condition());
+      assertThat(emergency.statusCode()).as(situation + " with a reason").isEqualTo(200);
+      assertThat(Answer.of(body(emergency)).resources()).contains(f.condition());
+    }
+    Fixture shared = FIXTURES.get(Situation.SHARED);
+    HttpResponse<String> noRelation = get("/" + shared.condition(), "Authorization", bearer(Reader.KOMMUN_KARLSKRONA),
+        header, "Akut");
+    assertThat(Answer.of(body(noRelation)).resources()).doesNotContain(shared.condition());
+  }
+
+  @Test
+  void protectedIdentityIsHiddenFromEveryoneOutsideTheOwningUnit() throws Exception {
+    Patient person = TestPeople.patient();
+    person.getMeta().addSecurity(CareRelationConsentService.SECURITY_LABELS, "skyddadFolkbokforing", null);
+    person.addAddress().setCity("Ronneby").addLine("Hemliga vägen 1");
+    String patientId = createAs(bearer(Reader.VC_RONNEBY), person);
+    String family = person.getNameFirstRep().getFamily();
+    CareTeam team = TestData.careTeam(new IdType(patientId), new IdType(kommunRonnebyOrg));
+    createAs(bearer(Reader.VC_RONNEBY), team);
+    createAs(bearer(Reader.VC_RONNEBY),
+        consent(new IdType(patientId), AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+
+    String owningUnit = body(get("/" + patientId, "Authorization", bearer(Reader.VC_RONNEBY)));
+    assertThat(owningUnit).contains(family).contains("Hemliga vägen");
+
+    for (Reader other : List.of(Reader.HOSPITAL, Reader.KOMMUN_RONNEBY)) {
+      for (String path : List.of("/" + patientId, "/Patient?_id=" + id(patientId), "/" + patientId + "/$everything")) {
+        String answer = body(get(path, "Authorization", bearer(other)));
+        assertThat(answer).as(other + " " + path).contains(id(patientId)).contains(CareRelationConsentService.HIDDEN)
+            .doesNotContain(family).doesNotContain("Hemliga vägen");
+      }
+    }
+  }
+
+  // --- helpers
+
+  /**
+   * What answers showed: the resources (Type/id) in them — at the top, in bundle entries, in
+   * batch-response entries — and their content without links and fullUrls, which only echo what
+   * the reader asked for.
+   */
+  record Answer(List<String> resources, String content, List<Integer> statuses) {
+    static final String SEPARATOR = "\u0000";
+
+    static Answer of(String bodies) {
+      List<String> resources = new ArrayList<>();
+      List<Integer> statuses = new ArrayList<>();
+      StringBuilder content = new StringBuilder();
+      for (String body : bodies.split(SEPARATOR)) {
+        int space = body.indexOf(' ');
+        if (space > 0) {
+          statuses.add(Integer.parseInt(body.substring(0, space)));
+        }
+        String json = space < 0 ? "" : body.substring(space + 1);
+        if (!json.startsWith("{")) {
+          continue;
+        }
+        try {
+          JsonNode node = JSON.readTree(json);
+          collect(node, resources);
+          content.append(node);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return new Answer(resources, content.toString(), statuses);
+    }
+
+    private static void collect(JsonNode resource, List<String> found) {
+      String type = resource.path("resourceType").asText();
+      if (resource instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+        object.remove("link");
+      }
+      if (type.equals("Bundle")) {
+        for (JsonNode entry : resource.path("entry")) {
+          ((com.fasterxml.jackson.databind.node.ObjectNode) entry).remove("fullUrl");
+          if (entry.has("resource")) {
+            collect(entry.path("resource"), found);
+          }
+        }
+      } else if (!type.equals("OperationOutcome") && resource.has("id")) {
+        found.add(type + "/" + resource.path("id").asText());
+      }
+    }
+  }
+
+  private String bearer(Reader reader) {
+    return "Bearer " + tokens.token(reader.name().toLowerCase(), reader.unit, reader.careProvider, "journal-system",
+        "system/*.read system/*.write");
+  }
+
+  private String createAs(String authorization, org.hl7.fhir.r4.model.Resource resource) {
+    HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), "Authorization", authorization);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String location = created.headers().firstValue("Location").orElseThrow();
+    IdType id = new IdType(location);
+    return id.getResourceType() + "/" + id.getIdPart();
+  }
+
+  private static Condition condition(IdType patient) {
+    Condition condition = (Condition) fhir().newJsonParser()
+        .parseResource(ProfileExamples.read("condition/examples/Condition-example-greta-heart-failure.json"));
+    condition.setId((String) null);
+    condition.setSubject(new Reference(patient));
+    return condition;
+  }
+
+  private static Consent consent(IdType patient, String policy, Consent.ConsentProvisionType type) {
+    Consent consent = new Consent().setStatus(Consent.ConsentState.ACTIVE);
+    consent.getScope().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/consentscope").setCode("patient-privacy");
+    consent.addCategory().addCoding().setSystem("http://loinc.org").setCode("59284-0");
+    consent.setPatient(new Reference(patient));
+    consent.addPolicy().setUri(policy);
+    consent.getProvision().setType(type);
+    return consent;
+  }
+
+  private String batch(String... gets) {
+    Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
+    for (String url : gets) {
+      batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(url);
+    }
+    return json(batch);
+  }
+
+  /** Every page of a search, bodies joined. */
+  private String allPages(String token, String path) {
+    StringBuilder all = new StringBuilder();
+    String next = path;
+    for (int page = 0; next != null && page < 50; page++) {
+      HttpResponse<String> response = get(next, "Authorization", token);
+      all.append(body(response));
+      next = null;
+      if (response.statusCode() == 200) {
+        try {
+          for (JsonNode link : JSON.readTree(response.body()).path("link")) {
+            if ("next".equals(link.path("relation").asText())) {
+              next = link.path("url").asText();
+            }
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+    return all.toString();
+  }
+
+  /** "status body", followed by the separator Answer splits on. */
+  private static String body(HttpResponse<String> response) {
+    return response.statusCode() + " " + response.body() + Answer.SEPARATOR;
+  }
+
+  private static String id(String typeAndId) {
+    return typeAndId.substring(typeAndId.indexOf('/') + 1);
+  }
+
+  private static String encode(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  private static ca.uhn.fhir.context.FhirContext fhir() {
+    return ca.uhn.fhir.context.FhirContext.forR4Cached();
+  }
+}
