@@ -5,8 +5,9 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * What one request was shown or refused, patient by patient, for the audit log: collected by
- * {@link CareRelationConsentService} as resources pass, read by the audit interceptor at the end.
+ * What one request was shown, refused or wrote, patient by patient, for the audit log: collected
+ * by {@link CareRelationConsentService} as resources pass and by the audit interceptor as writes
+ * are stored, and read by the audit interceptor when the request has finished.
  */
 public final class AccessRecord {
 
@@ -14,6 +15,7 @@ public final class AccessRecord {
 
   private final Set<String> shownPatients = new LinkedHashSet<>();
   private final Set<String> refusedPatients = new LinkedHashSet<>();
+  private final Set<String> writtenPatients = new LinkedHashSet<>();
   private boolean emergencyUsed;
 
   public static synchronized AccessRecord of(RequestDetails request) {
@@ -27,6 +29,15 @@ public final class AccessRecord {
       refusedPatients.addAll(patients);
     }
     emergencyUsed |= verdict == AccessPolicy.Verdict.EMERGENCY;
+  }
+
+  /** Patients whose data a write created, changed or deleted (or tried to). */
+  public synchronized void wrote(Set<String> patients) {
+    writtenPatients.addAll(patients);
+  }
+
+  public synchronized Set<String> writtenPatients() {
+    return Set.copyOf(writtenPatients);
   }
 
   public synchronized Set<String> shownPatients() {

@@ -1,0 +1,16 @@
+package se.samverkan.audit;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import se.samverkan.security.AccessPolicy;
+
+/** The audit log: docs/security.md, "Audit and log review". */
+@Configuration
+public class AuditConfig {
+
+  @Bean
+  AuditInterceptor auditInterceptor(DaoRegistry daos, AccessPolicy policy) {
+    return new AuditInterceptor(daos, policy);
+  }
+}

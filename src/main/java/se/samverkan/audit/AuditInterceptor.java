@@ -1,0 +1,194 @@
+package se.samverkan.audit;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import java.nio.charset.StandardCharsets;
+import java.util.Date;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import se.samverkan.security.AccessPolicy;
+import se.samverkan.security.AccessRecord;
+import se.samverkan.security.Caller;
+import se.samverkan.security.Ownership;
+import se.samverkan.server.ServerInterceptor;
+
+/**
+ * The audit log (patientdatalagen 4 kap. 3 §, lag 2022:913): one AuditEvent for every FHIR
+ * request a caller makes, written by the server when the request has finished — also when it
+ * failed or was refused — naming who (token subject, role), for which unit and care provider,
+ * what (interaction, action, the query), which patients were shown or withheld, the outcome, and
+ * emergency access with its stated reason. Clients can neither write nor delete AuditEvents
+ * (ScopeAuthorizationInterceptor); log reviewers read them.
+ */
+@Interceptor(order = AuditInterceptor.ORDER)
+public class AuditInterceptor implements ServerInterceptor {
+
+  /** Before the ownership check on writes, so a refused write still names its patient. */
+  static final int ORDER = -500;
+
+  public static final String EMERGENCY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+  public static final String EMERGENCY_CODE = "ETREAT";
+  static final String SUBJECT_SYSTEM = "https://samverkan.se/fhir/NamingSystem/token-subject";
+  static final String HSA = "urn:oid:1.2.752.29.4.19";
+  static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
+  static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
+
+  private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
+
+  private final DaoRegistry daos;
+  private final AccessPolicy policy;
+
+  public AuditInterceptor(DaoRegistry daos, AccessPolicy policy) {
+    this.daos = daos;
+    this.policy = policy;
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  public void created(IBaseResource resource, RequestDetails request) {
+    written(request, resource);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+    written(request, previous);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+  public void deleted(IBaseResource resource, RequestDetails request) {
+    written(request, resource);
+  }
+
+  private void written(RequestDetails request, IBaseResource resource) {
+    if (request != null && !(request instanceof SystemRequestDetails)) {
+      AccessRecord.of(request).wrote(policy.patientsOf(resource));
+    }
+  }
+
+  @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+  public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
+    Caller caller = Caller.of(request);
+    if (caller == null || caller.isSystem() || request.getRestOperationType() == RestOperationTypeEnum.METADATA) {
+      return;
+    }
+    try {
+      int status = servletRequest == null ? 0 : servletRequest.getServletResponse().getStatus();
+      daos.getResourceDao(AuditEvent.class).create(event(request, caller, status), new SystemRequestDetails());
+    } catch (RuntimeException e) {
+      // Never the event itself: it names patients.
+      log.error("Could not write the AuditEvent of a {} request ({})", request.getRestOperationType(),
+          e.getClass().getSimpleName());
+    }
+  }
+
+  AuditEvent event(RequestDetails request, Caller caller, int status) {
+    RestOperationTypeEnum operation = request.getRestOperationType();
+    AuditEvent event = new AuditEvent();
+    event.getType().setSystem("http://terminology.hl7.org/CodeSystem/audit-event-type").setCode("rest");
+    event.addSubtype(interaction(request));
+    event.setAction(action(operation));
+    event.setRecorded(new Date());
+    event.setOutcome(status >= 500 ? AuditEvent.AuditEventOutcome._8
+        : status >= 400 ? AuditEvent.AuditEventOutcome._4 : AuditEvent.AuditEventOutcome._0);
+    event.setOutcomeDesc("HTTP " + status);
+    event.getSource().setSite("Samverkan").getObserver().setDisplay("Samverkan FHIR server");
+
+    AuditEvent.AuditEventAgentComponent who = event.addAgent().setRequestor(true);
+    who.getWho().setIdentifier(new Identifier().setSystem(SUBJECT_SYSTEM).setValue(caller.subject()));
+    who.setAltId(caller.subject()); // searchable: AuditEvent?altid=<subject>
+    if (caller.role() != null) {
+      who.addRole().setText(caller.role());
+    }
+    if (caller.unit() != null) {
+      event.addAgent().setRequestor(false).setWho(organization(caller.unit()))
+          .getType().setText("unit");
+    }
+    if (caller.careProvider() != null) {
+      event.addAgent().setRequestor(false).setWho(organization(caller.careProvider()))
+          .getType().setText("care-provider");
+    }
+    if (caller.isEmergency()) {
+      event.addPurposeOfEvent().setText(caller.emergencyReason())
+          .addCoding(new Coding(EMERGENCY_SYSTEM, EMERGENCY_CODE, "emergency treatment"));
+      who.addPurposeOfUse().addCoding(new Coding(EMERGENCY_SYSTEM, EMERGENCY_CODE, null));
+      event.getMeta().addSecurity(EMERGENCY_SYSTEM, EMERGENCY_CODE, "emergency treatment");
+    }
+
+    AccessRecord record = AccessRecord.of(request);
+    addPatients(event, record.shownPatients(), "shown");
+    addPatients(event, record.refusedPatients(), "withheld");
+    addPatients(event, record.writtenPatients(), "written");
+    String query = request.getCompleteUrl();
+    if (query != null && query.contains("?")) {
+      event.addEntity().setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"))
+          .setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "24", "Query"))
+          .setQuery(query.substring(query.indexOf('?') + 1).getBytes(StandardCharsets.UTF_8));
+    }
+    if (caller.careProvider() != null) {
+      event.getMeta().addTag(Ownership.CARE_PROVIDER_SYSTEM, caller.careProvider(), null);
+    }
+    return event;
+  }
+
+  private static void addPatients(AuditEvent event, Set<String> patients, String access) {
+    for (String patient : patients) {
+      AuditEvent.AuditEventEntityComponent entity = event.addEntity()
+          .setWhat(new Reference(patient))
+          .setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"))
+          .setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient"));
+      entity.addDetail().setType("access").setValue(new org.hl7.fhir.r4.model.StringType(access));
+    }
+  }
+
+  private static Reference organization(String id) {
+    boolean hsa = id.startsWith("SE");
+    return new Reference().setIdentifier(new Identifier().setSystem(hsa ? HSA : ORGANISATIONSNUMMER).setValue(id));
+  }
+
+  private static Coding interaction(RequestDetails request) {
+    RestOperationTypeEnum operation = request.getRestOperationType();
+    String code = switch (operation) {
+      case READ -> "read";
+      case VREAD -> "vread";
+      case UPDATE -> "update";
+      case PATCH -> "patch";
+      case DELETE -> "delete";
+      case CREATE -> "create";
+      case HISTORY_INSTANCE -> "history-instance";
+      case HISTORY_TYPE -> "history-type";
+      case HISTORY_SYSTEM -> "history-system";
+      case SEARCH_TYPE, GET_PAGE -> "search-type";
+      case SEARCH_SYSTEM -> "search-system";
+      case TRANSACTION -> "transaction";
+      case BATCH -> "batch";
+      default -> "operation";
+    };
+    Coding coding = new Coding(INTERACTION, code, null);
+    if (code.equals("operation") && request.getOperation() != null) {
+      coding.setDisplay(request.getOperation());
+    }
+    return coding;
+  }
+
+  private static AuditEvent.AuditEventAction action(RestOperationTypeEnum operation) {
+    return switch (operation) {
+      case CREATE -> AuditEvent.AuditEventAction.C;
+      case UPDATE, PATCH -> AuditEvent.AuditEventAction.U;
+      case DELETE -> AuditEvent.AuditEventAction.D;
+      case READ, VREAD, SEARCH_TYPE, SEARCH_SYSTEM, GET_PAGE, HISTORY_INSTANCE, HISTORY_TYPE, HISTORY_SYSTEM ->
+          AuditEvent.AuditEventAction.R;
+      default -> AuditEvent.AuditEventAction.E;
+    };
+  }
+}

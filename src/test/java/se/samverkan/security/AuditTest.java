@@ -1,0 +1,167 @@
+package se.samverkan.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import se.samverkan.audit.AuditInterceptor;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.Journeys;
+import se.samverkan.support.TestData;
+import se.samverkan.support.TestPeople;
+import se.samverkan.support.TestTokens;
+
+/** Point 7 of access control: every request leaves an AuditEvent, and log reviewers can find it. */
+class AuditTest extends FhirServerTest {
+
+  private static final String VC_RONNEBY = "SE2321000081-SV2081";
+  private static final String KOMMUN_RONNEBY = "SE2120000837-SV1081";
+
+  private String reviewer;
+
+  @BeforeEach
+  void logReviewer() {
+    reviewer = "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
+        "system/AuditEvent.read");
+  }
+
+  @Test
+  void aCreateASearchAndARefusedReadEachLeaveAnAuditEventWithWhoWhatAndOutcome() {
+    String vc = subject("vc");
+    String kommun = subject("kommun");
+    String patient = create(token(vc, VC_RONNEBY, TestTokens.REGION), TestPeople.patient());
+
+    get("/Patient?_id=" + patient.substring(8), "Authorization", token(vc, VC_RONNEBY, TestTokens.REGION));
+    HttpResponse<String> refused = get("/" + patient, "Authorization", token(kommun, KOMMUN_RONNEBY, KOMMUN_RONNEBY));
+    assertThat(refused.statusCode()).isEqualTo(404);
+
+    List<AuditEvent> byVc = events(vc, 2);
+    AuditEvent create = only(byVc, "create");
+    assertThat(create.getAction()).isEqualTo(AuditEvent.AuditEventAction.C);
+    assertThat(create.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._0);
+    assertThat(agents(create)).containsExactlyInAnyOrder(vc, VC_RONNEBY, TestTokens.REGION);
+
+    AuditEvent search = only(byVc, "search-type");
+    assertThat(search.getAction()).isEqualTo(AuditEvent.AuditEventAction.R);
+    assertThat(patients(search, "shown")).containsExactly(patient);
+    assertThat(search.getEntity()).filteredOn(AuditEvent.AuditEventEntityComponent::hasQuery)
+        .singleElement().satisfies(e -> assertThat(new String(e.getQuery(), java.nio.charset.StandardCharsets.UTF_8)).contains("_id="));
+
+    AuditEvent denied = only(events(kommun, 1), "read");
+    assertThat(denied.getOutcome()).as("a refused read is a failure").isEqualTo(AuditEvent.AuditEventOutcome._4);
+    assertThat(patients(denied, "withheld")).containsExactly(patient);
+    assertThat(agents(denied)).contains(KOMMUN_RONNEBY);
+  }
+
+  @Test
+  void aWriteRefusedForOwnershipIsAuditedAsAFailureNamingThePatient() {
+    String vc = subject("vc");
+    String kommun = subject("kommun");
+    String patient = create(token(vc, VC_RONNEBY, TestTokens.REGION), TestPeople.patient());
+    Patient changed = parse(Patient.class, get("/" + patient, "Authorization", token(vc, VC_RONNEBY, TestTokens.REGION)));
+    changed.setActive(false);
+
+    HttpResponse<String> update = send("PUT", "/" + patient, json(changed), "Authorization",
+        token(kommun, KOMMUN_RONNEBY, KOMMUN_RONNEBY));
+
+    assertThat(update.statusCode()).isEqualTo(403);
+    AuditEvent event = only(events(kommun, 1), "update");
+    assertThat(event.getAction()).isEqualTo(AuditEvent.AuditEventAction.U);
+    assertThat(event.getOutcome()).isEqualTo(AuditEvent.AuditEventOutcome._4);
+    assertThat(patients(event, "written")).containsExactly(patient);
+  }
+
+  @Test
+  void emergencyAccessIsFlaggedWithItsReasonAndListedByTheLogReviewQuery() {
+    loadJourneys();
+    String vc = subject("vc");
+    String kommun = subject("kommun");
+    String patient = create(token(vc, VC_RONNEBY, TestTokens.REGION), TestPeople.patient());
+    // A care relation, but no consent: only emergency access lets the kommun read.
+    CareTeam team = TestData.careTeam(new IdType(patient), new IdType("Organization", idOf("Organization", Journeys.KOMMUN_RONNEBY)));
+    create(token(vc, VC_RONNEBY, TestTokens.REGION), team);
+
+    HttpResponse<String> read = get("/" + patient, "Authorization", token(kommun, KOMMUN_RONNEBY, KOMMUN_RONNEBY),
+        // Header values are ASCII: the reason goes percent-encoded as UTF-8.
+        security().emergencyHeader(), java.net.URLEncoder.encode("Medvetslös vid hembesök", java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(read.statusCode()).isEqualTo(200);
+    AuditEvent event = only(events(kommun, 1), "read");
+    assertThat(event.getPurposeOfEventFirstRep().getCodingFirstRep().getCode()).isEqualTo(AuditInterceptor.EMERGENCY_CODE);
+    assertThat(event.getPurposeOfEventFirstRep().getText()).isEqualTo("Medvetslös vid hembesök");
+
+    Bundle emergencies = parse(Bundle.class, get("/AuditEvent?_security=" + AuditInterceptor.EMERGENCY_SYSTEM + "%7C"
+        + AuditInterceptor.EMERGENCY_CODE + "&altid=" + kommun, "Authorization", reviewer));
+    assertThat(emergencies.getEntry()).hasSize(1);
+    Bundle whoReadThePatient = parse(Bundle.class, get("/AuditEvent?patient=" + patient, "Authorization", reviewer));
+    assertThat(whoReadThePatient.getEntry()).extracting(e -> ((AuditEvent) e.getResource()).getAgentFirstRep().getAltId())
+        .contains(vc, kommun);
+  }
+
+  @Test
+  void theAuditLogCannotBeChangedOrDeletedThroughTheApi() {
+    String vc = subject("vc");
+    get("/Patient?_count=1", "Authorization", token(vc, VC_RONNEBY, TestTokens.REGION));
+    AuditEvent event = events(vc, 1).get(0);
+    String path = "/AuditEvent/" + event.getIdElement().getIdPart();
+    event.setOutcomeDesc("tampered");
+
+    for (String who : List.of(reviewer, "Bearer " + token)) {
+      assertThat(send("PUT", path, json(event), "Authorization", who).statusCode()).isEqualTo(403);
+      assertThat(send("DELETE", path, null, "Authorization", who).statusCode()).isEqualTo(403);
+    }
+    assertThat(parse(AuditEvent.class, get(path, "Authorization", reviewer)).getOutcomeDesc()).isNotEqualTo("tampered");
+  }
+
+  // --- helpers
+
+  private static String subject(String who) {
+    return who + "-" + UUID.randomUUID();
+  }
+
+  private String token(String subject, String unit, String careProvider) {
+    return "Bearer " + tokens.token(subject, unit, careProvider, "journal-system", "system/*.read system/*.write");
+  }
+
+  private String create(String authorization, org.hl7.fhir.r4.model.Resource resource) {
+    HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), "Authorization", authorization);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
+    return id.getResourceType() + "/" + id.getIdPart();
+  }
+
+  /** The caller's AuditEvents, once there are at least {@code count} (they are written as requests finish). */
+  private List<AuditEvent> events(String subject, int count) {
+    return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      Bundle found = parse(Bundle.class, get("/AuditEvent?altid=" + subject + "&_count=100", "Authorization", reviewer));
+      return found.getEntry().stream().map(e -> (AuditEvent) e.getResource()).toList();
+    }, events -> events.size() >= count);
+  }
+
+  private static AuditEvent only(List<AuditEvent> events, String interaction) {
+    List<AuditEvent> matching = events.stream()
+        .filter(e -> e.getSubtypeFirstRep().getCode().equals(interaction)).toList();
+    assertThat(matching).as(interaction).hasSize(1);
+    return matching.get(0);
+  }
+
+  private static List<String> agents(AuditEvent event) {
+    return event.getAgent().stream().map(a -> a.getWho().getIdentifier().getValue()).toList();
+  }
+
+  private static List<String> patients(AuditEvent event, String access) {
+    return event.getEntity().stream()
+        .filter(e -> e.getDetail().stream().anyMatch(d -> d.getValue().primitiveValue().equals(access)))
+        .map(e -> e.getWhat().getReference()).toList();
+  }
+}
