@@ -13,4 +13,9 @@ public class AuditConfig {
   AuditInterceptor auditInterceptor(DaoRegistry daos, AccessPolicy policy) {
     return new AuditInterceptor(daos, policy);
   }
+
+  @Bean
+  AccessLogOperationProvider accessLogOperationProvider(DaoRegistry daos) {
+    return new AccessLogOperationProvider(daos);
+  }
 }

@@ -4,6 +4,8 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.model.DeleteConflictList;
+import ca.uhn.fhir.jpa.delete.DeleteConflictOutcome;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -72,8 +74,18 @@ public class AuditInterceptor implements ServerInterceptor {
 
   private void written(RequestDetails request, IBaseResource resource) {
     if (request != null && !(request instanceof SystemRequestDetails)) {
-      AccessRecord.of(request).wrote(policy.patientsOf(resource));
+      AccessRecord.of(request).wrote(policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
     }
+  }
+
+  /**
+   * The audit log names the patients a request touched; that must not stop the patient from being
+   * deleted, and the log keeps its reference afterwards.
+   */
+  @Hook(Pointcut.STORAGE_PRESTORAGE_DELETE_CONFLICTS)
+  public DeleteConflictOutcome auditDoesNotBlockDeletes(DeleteConflictList conflicts) {
+    conflicts.removeIf(conflict -> "AuditEvent".equals(conflict.getSourceId().getResourceType()));
+    return null;
   }
 
   @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
@@ -135,9 +147,13 @@ public class AuditInterceptor implements ServerInterceptor {
           .setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "24", "Query"))
           .setQuery(query.substring(query.indexOf('?') + 1).getBytes(StandardCharsets.UTF_8));
     }
+    // Log review: a care provider's reviewers see what its own people did, and what others did
+    // with its data.
+    java.util.Set<String> concerned = new java.util.LinkedHashSet<>(record.dataOwners());
     if (caller.careProvider() != null) {
-      event.getMeta().addTag(Ownership.CARE_PROVIDER_SYSTEM, caller.careProvider(), null);
+      concerned.add(caller.careProvider());
     }
+    concerned.forEach(careProvider -> event.getMeta().addTag(Ownership.CONCERNS_SYSTEM, careProvider, null));
     return event;
   }
 

@@ -2,6 +2,7 @@ package se.samverkan.security;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -32,8 +33,15 @@ public class AccessControlConfig {
 
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
-  ReadAccessInterceptor readAccessInterceptor(AccessPolicy policy) {
-    return new ReadAccessInterceptor(new CareRelationConsentService(policy));
+  ReadAccessInterceptor readAccessInterceptor(
+      AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
+    return new ReadAccessInterceptor(
+        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls)));
+  }
+
+  @Bean
+  WithheldEntriesInterceptor withheldEntriesInterceptor() {
+    return new WithheldEntriesInterceptor();
   }
 
   static class ReadAccessInterceptor extends ConsentInterceptor implements se.samverkan.server.ServerInterceptor {

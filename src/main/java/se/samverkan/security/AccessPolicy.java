@@ -26,7 +26,8 @@ import org.hl7.fhir.r4.model.Period;
 /**
  * Who may read what (docs/security.md). A caller reads a resource when
  * <ul>
- *   <li>it is an AuditEvent, and the caller is a log reviewer (nobody else reads the audit log);
+ *   <li>it is an AuditEvent, the caller is a log reviewer, and the event concerns the reviewer's
+ *       care provider: its own people acted, or its data was shown or withheld;
  *   <li>it is not about a patient (organizations, staff, definitions), or
  *   <li>its own care provider owns it, or
  *   <li>for every patient it is about: the caller's unit or care provider takes part in an active
@@ -77,7 +78,8 @@ public class AccessPolicy {
       return Verdict.NOT_PATIENT_DATA; // the empty marker of a deleted version in a history: no content
     }
     if ("AuditEvent".equals(resource.fhirType())) {
-      return caller.isLogReviewer() ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
+      return caller.isLogReviewer() && Ownership.concerns(resource).contains(caller.careProvider())
+          ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
     }
     Set<String> patients = patientsOf(resource);
     if (patients.isEmpty()) {

@@ -16,13 +16,17 @@ public final class AccessRecord {
   private final Set<String> shownPatients = new LinkedHashSet<>();
   private final Set<String> refusedPatients = new LinkedHashSet<>();
   private final Set<String> writtenPatients = new LinkedHashSet<>();
+  private final Set<String> dataOwners = new LinkedHashSet<>();
   private boolean emergencyUsed;
 
   public static synchronized AccessRecord of(RequestDetails request) {
     return (AccessRecord) request.getUserData().computeIfAbsent(KEY, k -> new AccessRecord());
   }
 
-  synchronized void add(AccessPolicy.Verdict verdict, Set<String> patients) {
+  synchronized void add(AccessPolicy.Verdict verdict, Set<String> patients, String owner) {
+    if (owner != null && !patients.isEmpty()) {
+      dataOwners.add(owner);
+    }
     if (verdict.allowed()) {
       shownPatients.addAll(patients);
     } else {
@@ -32,12 +36,20 @@ public final class AccessRecord {
   }
 
   /** Patients whose data a write created, changed or deleted (or tried to). */
-  public synchronized void wrote(Set<String> patients) {
+  public synchronized void wrote(Set<String> patients, String owner) {
     writtenPatients.addAll(patients);
+    if (owner != null && !patients.isEmpty()) {
+      dataOwners.add(owner);
+    }
   }
 
   public synchronized Set<String> writtenPatients() {
     return Set.copyOf(writtenPatients);
+  }
+
+  /** The care providers whose data about a patient the request was shown or refused. */
+  public synchronized Set<String> dataOwners() {
+    return Set.copyOf(dataOwners);
   }
 
   public synchronized Set<String> shownPatients() {

@@ -26,15 +26,21 @@ public class CareRelationConsentService implements IConsentService {
   static final String HIDDEN = "Skyddad uppgift";
 
   private final AccessPolicy policy;
+  private final JoinedCriteria joins;
 
-  public CareRelationConsentService(AccessPolicy policy) {
+  CareRelationConsentService(AccessPolicy policy, JoinedCriteria joins) {
     this.policy = policy;
+    this.joins = joins;
   }
 
   @Override
   public ConsentOutcome startOperation(RequestDetails request, IConsentContextServices context) {
     Caller caller = Caller.of(request);
-    return caller != null && caller.isSystem() ? ConsentOutcome.AUTHORIZED : ConsentOutcome.PROCEED;
+    if (caller != null && caller.isSystem()) {
+      return ConsentOutcome.AUTHORIZED;
+    }
+    JoinedCriteria.refuseNestedHas(request);
+    return ConsentOutcome.PROCEED;
   }
 
   @Override
@@ -50,7 +56,9 @@ public class CareRelationConsentService implements IConsentService {
       // OwnershipInterceptor's to decide, and what the response shows is checked on its way out.
       return ConsentOutcome.PROCEED;
     }
-    return decide(request, resource) ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
+    boolean visible = decide(request, resource)
+        && joins.holdFor(request, resource, other -> policy.decide(request, other).allowed());
+    return visible ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
   }
 
   @Override
@@ -71,7 +79,7 @@ public class CareRelationConsentService implements IConsentService {
 
   private boolean decide(RequestDetails request, IBaseResource resource) {
     AccessPolicy.Verdict verdict = policy.decide(request, resource);
-    AccessRecord.of(request).add(verdict, policy.patientsOf(resource));
+    AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
     return verdict.allowed();
   }
 

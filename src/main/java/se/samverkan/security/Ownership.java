@@ -13,6 +13,8 @@ public final class Ownership {
 
   public static final String CARE_PROVIDER_SYSTEM = "https://samverkan.se/fhir/CodeSystem/owner-care-provider";
   public static final String UNIT_SYSTEM = "https://samverkan.se/fhir/CodeSystem/owner-unit";
+  /** On an AuditEvent: each care provider the access concerns — who accessed, and whose data. */
+  public static final String CONCERNS_SYSTEM = "https://samverkan.se/fhir/CodeSystem/audit-concerns";
 
   private Ownership() {}
 
@@ -22,6 +24,14 @@ public final class Ownership {
 
   public static Optional<String> unit(IBaseResource resource) {
     return tag(resource, UNIT_SYSTEM);
+  }
+
+  /** The care providers an AuditEvent concerns. */
+  public static java.util.List<String> concerns(IBaseResource auditEvent) {
+    return auditEvent.getMeta().getTag().stream()
+        .filter(t -> CONCERNS_SYSTEM.equals(t.getSystem()))
+        .map(IBaseCoding::getCode)
+        .toList();
   }
 
   static boolean isOwnerTag(IBaseCoding tag) {

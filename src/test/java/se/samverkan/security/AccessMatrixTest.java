@@ -254,10 +254,11 @@ class AccessMatrixTest extends FhirServerTest {
         }
       }
       case "chain" -> {
+        // The chain goes through the patient: a result shows only where the patient does.
         if (region) {
           assertThat(answer).as(cell).contains(f.condition());
         }
-        if (kommun) {
+        if (kommun && region) {
           assertThat(answer).as(cell).contains(f.goal());
         }
       }
@@ -271,6 +272,44 @@ class AccessMatrixTest extends FhirServerTest {
       }
       default -> { }
     }
+  }
+
+  // --- criteria that look into data the reader may not see
+
+  /**
+   * Without consent Ronneby kommun sees its own Goal about the patient but nothing of the
+   * region's: a chain or _has through the region's data must not let it probe that data. The
+   * same queries with emergency access, which lets it see the region's data, find the Goal.
+   */
+  @Test
+  void chainsAndHasThroughDataTheReaderMayNotSeeFindNothing() {
+    Fixture f = FIXTURES.get(Situation.NO_CONSENT);
+    org.hl7.fhir.r4.model.CarePlan plan = TestData.carePlan(new IdType(f.patient()));
+    plan.addGoal(new Reference(f.goal()));
+    createAs(bearer(Reader.VC_RONNEBY), plan);
+    String goal = "/Goal?_id=" + id(f.goal());
+    List<String> probes = List.of(
+        goal + "&subject:Patient.identifier=" + encode(TestPeople.PERSONNUMMER + "|" + f.personnummer()),
+        goal + "&subject:Patient.family=Testsson",
+        goal + "&_has:CarePlan:goal:status=active");
+    String kommun = bearer(Reader.KOMMUN_RONNEBY);
+
+    for (String probe : probes) {
+      assertThat(Answer.of(allPages(kommun, probe)).resources()).as("the kommun: " + probe).isEmpty();
+      String emergency = body(get(probe, "Authorization", kommun, security().emergencyHeader(), "akut"));
+      assertThat(Answer.of(emergency).resources()).as("the kommun in an emergency: " + probe + " " + emergency)
+          .containsExactly(f.goal());
+    }
+    assertThat(Answer.of(allPages(kommun, goal)).resources())
+        .as("without the probing criteria the kommun sees its goal").containsExactly(f.goal());
+  }
+
+  @Test
+  void aNestedHasIsRefusedRatherThanLeft() {
+    HttpResponse<String> response = get("/Patient?_has:Goal:subject:_has:CarePlan:goal:status=active",
+        "Authorization", bearer(Reader.KOMMUN_RONNEBY));
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("nested _has cannot be checked");
   }
 
   // --- emergency access and protected identity
@@ -320,9 +359,9 @@ class AccessMatrixTest extends FhirServerTest {
   // --- helpers
 
   /**
-   * What answers showed: the resources (Type/id) in them — at the top, in bundle entries, in
-   * batch-response entries — and their content without links and fullUrls, which only echo what
-   * the reader asked for.
+   * What answers showed: the resources (Type/id) in them — at the top, in bundle entries (also
+   * by fullUrl), in batch-response entries — and their content without links, which only echo
+   * what the reader asked for.
    */
   record Answer(List<String> resources, String content, List<Integer> statuses) {
     static final String SEPARATOR = "\u0000";
@@ -348,7 +387,7 @@ class AccessMatrixTest extends FhirServerTest {
           throw new UncheckedIOException(e);
         }
       }
-      return new Answer(resources, content.toString(), statuses);
+      return new Answer(resources.stream().distinct().toList(), content.toString(), statuses);
     }
 
     private static void collect(JsonNode resource, List<String> found) {
@@ -358,7 +397,10 @@ class AccessMatrixTest extends FhirServerTest {
       }
       if (type.equals("Bundle")) {
         for (JsonNode entry : resource.path("entry")) {
-          ((com.fasterxml.jackson.databind.node.ObjectNode) entry).remove("fullUrl");
+          if (entry.has("fullUrl")) { // names a resource as much as the resource itself does
+            IdType id = new IdType(entry.path("fullUrl").asText());
+            found.add(id.getResourceType() + "/" + id.getIdPart());
+          }
           if (entry.has("resource")) {
             collect(entry.path("resource"), found);
           }

@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -106,6 +107,47 @@ class AuditTest extends FhirServerTest {
     Bundle whoReadThePatient = parse(Bundle.class, get("/AuditEvent?patient=" + patient, "Authorization", reviewer));
     assertThat(whoReadThePatient.getEntry()).extracting(e -> ((AuditEvent) e.getResource()).getAgentFirstRep().getAltId())
         .contains(vc, kommun);
+
+    // The patient log extract: which organizations were shown the patient's data.
+    Parameters extract = parse(Parameters.class, get("/" + patient + "/$access-log", "Authorization", reviewer));
+    Parameters.ParametersParameterComponent byKommun = extract.getParameter().stream()
+        .filter(p -> p.getName().equals("access"))
+        .filter(p -> p.getPart().stream().anyMatch(part -> part.getName().equals("careProvider")
+            && part.getValue().primitiveValue().equals(KOMMUN_RONNEBY)))
+        .findFirst().orElseThrow();
+    assertThat(part(byKommun, "count")).isEqualTo("1");
+    assertThat(part(byKommun, "emergency")).isEqualTo("1");
+    assertThat(part(byKommun, "unit")).isEqualTo(KOMMUN_RONNEBY);
+    assertThat(get("/" + patient + "/$access-log").statusCode()).as("only log reviewers").isEqualTo(403);
+  }
+
+  private static String part(Parameters.ParametersParameterComponent parameter, String name) {
+    return parameter.getPart().stream().filter(p -> p.getName().equals(name)).findFirst().orElseThrow()
+        .getValue().primitiveValue();
+  }
+
+  @Test
+  void aLogReviewerSeesWhatItsOwnPeopleDidAndWhatOthersDidWithItsDataNothingElse() {
+    String vc = subject("vc");
+    String kommun = subject("kommun");
+    String patient = create(token(vc, VC_RONNEBY, TestTokens.REGION), TestPeople.patient());
+    get("/" + patient, "Authorization", token(kommun, KOMMUN_RONNEBY, KOMMUN_RONNEBY)); // refused: region data
+    String kommunsOwn = create(token(kommun, KOMMUN_RONNEBY, KOMMUN_RONNEBY), TestPeople.patient());
+    get("/" + kommunsOwn, "Authorization", token(kommun, KOMMUN_RONNEBY, KOMMUN_RONNEBY));
+
+    List<AuditEvent> regionView = events(kommun, 1);
+    assertThat(regionView).as("the region's reviewer: the kommun's attempt on region data only")
+        .extracting(e -> e.getSubtypeFirstRep().getCode()).containsExactly("read");
+    assertThat(patients(regionView.get(0), "withheld")).containsExactly(patient);
+
+    String kommunReviewer = "Bearer " + tokens.token("kommun-reviewer", KOMMUN_RONNEBY, KOMMUN_RONNEBY,
+        Caller.LOG_REVIEWER, "system/AuditEvent.read");
+    Bundle kommunView = await().atMost(Duration.ofSeconds(10)).until(
+        () -> parse(Bundle.class, get("/AuditEvent?altid=" + kommun, "Authorization", kommunReviewer)),
+        b -> b.getEntry().size() >= 3);
+    assertThat(kommunView.getEntry()).as("the kommun's reviewer: everything its own people did").hasSize(3);
+    Bundle vcByKommunReviewer = parse(Bundle.class, get("/AuditEvent?altid=" + vc, "Authorization", kommunReviewer));
+    assertThat(vcByKommunReviewer.getEntry()).as("not what the region's people did with region data").isEmpty();
   }
 
   @Test

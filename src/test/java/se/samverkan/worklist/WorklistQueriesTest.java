@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.Journeys;
 import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 
@@ -180,6 +181,28 @@ class WorklistQueriesTest extends FhirServerTest {
         .hasSize(25);
   }
 
+  /**
+   * The journeys as loaded belong to the region. A kommun asking with its own token sees a patient
+   * on its worklist only with the patient's consent: Bertil consented to his SIP, Astrid has no
+   * consent recorded (docs/security.md).
+   */
+  @Test
+  void aKommunsOwnTokenSeesOnlyConsentingPatientsOnItsWorklist() {
+    String karlskrona = "Bearer " + tokens.token("kommun-karlskrona", "SE2120000829-SV1080", "SE2120000829-SV1080",
+        "journal-system", "system/*.read");
+    String ronneby = "Bearer " + tokens.token("kommun-ronneby", "SE2120000837-SV1081", "SE2120000837-SV1081",
+        "journal-system", "system/*.read");
+
+    Bundle bertils = parse(Bundle.class, get("/Patient/$worklist?organization=Organization/"
+        + idOf("Organization", KOMMUN_KARLSKRONA), "Authorization", karlskrona));
+    Bundle astrids = parse(Bundle.class, get("/Patient/$worklist?organization=Organization/"
+        + idOf("Organization", KOMMUN_RONNEBY), "Authorization", ronneby));
+
+    assertThat(ids(bertils, Bundle.SearchEntryMode.MATCH)).containsExactly("194207089840");
+    assertThat(ids(bertils, Bundle.SearchEntryMode.INCLUDE)).contains("journey-b-careteam", "journey-b-cfs-2");
+    assertThat(ids(astrids, null)).as("Astrid has a team with Ronneby kommun but no consent").isEmpty();
+  }
+
   @Test
   void worklistWithoutAnOrganisationIsABadRequest() {
     HttpResponse<String> response = get("/Patient/$worklist");
@@ -327,11 +350,27 @@ class WorklistQueriesTest extends FhirServerTest {
   }
 
   /** Business ids of the entries (all, or those of one search mode), in bundle order. */
+  /**
+   * The business ids of the journeys' resources in an answer. Other test classes share the
+   * database and give the county's units teams of their own (AccessMatrixTest), so what they
+   * wrote is left out: these tests are about the journeys.
+   */
   private static List<String> ids(Bundle bundle, Bundle.SearchEntryMode mode) {
     return bundle.getEntry().stream()
         .filter(e -> mode == null || e.getSearch().getMode() == mode)
+        .filter(e -> e.getResource() != null && isJourneys(e.getResource()))
         .map(e -> businessId(e.getResource()))
         .collect(Collectors.toList());
+  }
+
+  private static final Set<String> JOURNEY_PEOPLE = Set.of(ASTRID, BERTIL, CARL, DAGNY).stream()
+      .map(person -> person.substring(person.indexOf('|') + 1)).collect(Collectors.toSet());
+
+  private static boolean isJourneys(Resource resource) {
+    List<org.hl7.fhir.r4.model.Base> identifiers = resource.getNamedProperty("identifier").getValues();
+    return identifiers.stream().map(org.hl7.fhir.r4.model.Identifier.class::cast).anyMatch(identifier ->
+        Journeys.EXAMPLE_ID.equals(identifier.getSystem()) || Journeys.HSA.equals(identifier.getSystem())
+            || JOURNEY_PEOPLE.contains(identifier.getValue()));
   }
 
   /** The first identifier's value: example id, personnummer, samordningsnummer or HSA-id. */

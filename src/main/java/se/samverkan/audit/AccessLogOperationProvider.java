@@ -1,0 +1,102 @@
+package se.samverkan.audit;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.api.SortOrderEnum;
+import ca.uhn.fhir.rest.api.SortSpec;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.IntegerType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.StringType;
+import se.samverkan.server.ServerProvider;
+
+/**
+ * The patient log extract ({@code GET Patient/{id}/$access-log}, log reviewers only): which care
+ * providers and units were shown the patient's data, when first and last, how often, and how often
+ * by emergency access — what the patient may ask to know (patientdatalagen 8 kap. 5 §).
+ */
+public class AccessLogOperationProvider implements ServerProvider {
+
+  private final DaoRegistry daos;
+
+  public AccessLogOperationProvider(DaoRegistry daos) {
+    this.daos = daos;
+  }
+
+  /** One care provider's and unit's accesses. */
+  private static final class Accesses {
+    final String careProvider;
+    final String unit;
+    Date first;
+    Date last;
+    int count;
+    int emergency;
+
+    Accesses(String careProvider, String unit) {
+      this.careProvider = careProvider;
+      this.unit = unit;
+    }
+  }
+
+  @Operation(name = "$access-log", type = Patient.class, idempotent = true)
+  public Parameters accessLog(@IdParam IdType patient) {
+    String reference = "Patient/" + patient.getIdPart();
+    SearchParameterMap search = SearchParameterMap.newSynchronous()
+        .add(AuditEvent.SP_PATIENT, new ReferenceParam(reference));
+    search.setSort(new SortSpec(AuditEvent.SP_DATE, SortOrderEnum.ASC));
+    Map<String, Accesses> byOrganization = new LinkedHashMap<>();
+    for (IBaseResource found : daos.getResourceDao(AuditEvent.class).search(search, new SystemRequestDetails()).getAllResources()) {
+      AuditEvent event = (AuditEvent) found;
+      if (!shown(event, reference)) {
+        continue;
+      }
+      String careProvider = agent(event, "care-provider");
+      String unit = agent(event, "unit");
+      Accesses accesses = byOrganization.computeIfAbsent(careProvider + "|" + unit, k -> new Accesses(careProvider, unit));
+      Date when = event.getRecorded();
+      accesses.first = accesses.first == null ? when : accesses.first;
+      accesses.last = when;
+      accesses.count++;
+      if (event.getPurposeOfEvent().stream().flatMap(p -> p.getCoding().stream())
+          .anyMatch(c -> AuditInterceptor.EMERGENCY_CODE.equals(c.getCode()))) {
+        accesses.emergency++;
+      }
+    }
+    Parameters log = new Parameters();
+    log.addParameter().setName("patient").setValue(new org.hl7.fhir.r4.model.Reference(reference));
+    for (Accesses accesses : byOrganization.values()) {
+      Parameters.ParametersParameterComponent access = log.addParameter().setName("access");
+      access.addPart().setName("careProvider").setValue(new StringType(accesses.careProvider));
+      access.addPart().setName("unit").setValue(new StringType(accesses.unit));
+      access.addPart().setName("first").setValue(new DateTimeType(accesses.first));
+      access.addPart().setName("last").setValue(new DateTimeType(accesses.last));
+      access.addPart().setName("count").setValue(new IntegerType(accesses.count));
+      access.addPart().setName("emergency").setValue(new IntegerType(accesses.emergency));
+    }
+    return log;
+  }
+
+  /** The event showed this patient's data to the caller (not withheld, not only written). */
+  private static boolean shown(AuditEvent event, String patient) {
+    return event.getEntity().stream().anyMatch(e -> patient.equals(e.getWhat().getReference())
+        && e.getDetail().stream().anyMatch(d -> "shown".equals(d.getValue().primitiveValue())));
+  }
+
+  private static String agent(AuditEvent event, String type) {
+    return event.getAgent().stream()
+        .filter(a -> type.equals(a.getType().getText()))
+        .map(a -> a.getWho().getIdentifier().getValue())
+        .findFirst().orElse("unknown");
+  }
+}
