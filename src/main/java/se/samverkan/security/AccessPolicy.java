@@ -28,6 +28,7 @@ import org.hl7.fhir.r4.model.Period;
  * <ul>
  *   <li>it is an AuditEvent, the caller is a log reviewer, and the event concerns the reviewer's
  *       care provider: its own people acted, or its data was shown or withheld;
+ *   <li>it is a Subscription of the caller's own care provider (others' are not shown);
  *   <li>it is not about a patient (organizations, staff, definitions), or
  *   <li>its own care provider owns it, or
  *   <li>for every patient it is about: the caller's unit or care provider takes part in an active
@@ -67,7 +68,14 @@ public class AccessPolicy {
   }
 
   public Verdict decide(RequestDetails request, IBaseResource resource) {
-    Caller caller = Caller.of(request);
+    return decide(Caller.of(request), resource, request.getUserData());
+  }
+
+  /**
+   * @param memo where lookups are kept between decisions for the same caller (a request's user
+   *     data, or a map of one's own outside requests)
+   */
+  public Verdict decide(Caller caller, IBaseResource resource, Map<Object, Object> memo) {
     if (caller == null) {
       return Verdict.DENIED;
     }
@@ -76,6 +84,11 @@ public class AccessPolicy {
     }
     if (resource instanceof IAnyResource any && ResourceMetadataKeyEnum.DELETED_AT.get(any) != null) {
       return Verdict.NOT_PATIENT_DATA; // the empty marker of a deleted version in a history: no content
+    }
+    if ("Subscription".equals(resource.fhirType())) {
+      // Criteria and endpoint are the subscriber's business (criteria may name a patient).
+      return Ownership.careProvider(resource).map(owner -> owner.equals(caller.careProvider())).orElse(true)
+          ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
     }
     if ("AuditEvent".equals(resource.fhirType())) {
       return caller.isLogReviewer() && Ownership.concerns(resource).contains(caller.careProvider())
@@ -89,7 +102,7 @@ public class AccessPolicy {
     if (owner != null && owner.equals(caller.careProvider())) {
       return Verdict.OWN;
     }
-    Lookups lookups = Lookups.of(request, this, caller);
+    Lookups lookups = Lookups.of(memo, this, caller);
     boolean emergencyUsed = false;
     for (String patient : patients) {
       if (!lookups.hasCareRelation(patient)) {
@@ -145,8 +158,10 @@ public class AccessPolicy {
       this.caller = caller;
     }
 
-    static synchronized Lookups of(RequestDetails request, AccessPolicy policy, Caller caller) {
-      return (Lookups) request.getUserData().computeIfAbsent(KEY, k -> new Lookups(policy, caller));
+    static Lookups of(Map<Object, Object> memo, AccessPolicy policy, Caller caller) {
+      synchronized (memo) {
+        return (Lookups) memo.computeIfAbsent(KEY, k -> new Lookups(policy, caller));
+      }
     }
 
     synchronized boolean hasCareRelation(String patient) {

@@ -36,6 +36,11 @@ public record Caller(
 
   private static final String USER_DATA_KEY = Caller.class.getName();
 
+  /** The owner of a stored resource (e.g. a Subscription) as a caller: reads as its unit would. */
+  public static Caller owner(String subject, String unit, String careProvider) {
+    return new Caller(subject, unit, careProvider, "subscriber", Set.of("system/*.read"), null);
+  }
+
   static Caller fromToken(Jwt jwt, String emergencyReason) {
     return new Caller(
         jwt.getSubject(),

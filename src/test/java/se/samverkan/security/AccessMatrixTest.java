@@ -193,9 +193,11 @@ class AccessMatrixTest extends FhirServerTest {
         new Path("chain", (token, f) -> allPages(token, "/Condition?subject.identifier="
             + encode(TestPeople.PERSONNUMMER + "|" + f.personnummer()))
             + allPages(token, "/Goal?subject.identifier=" + encode(TestPeople.PERSONNUMMER + "|" + f.personnummer()))),
-        new Path("GET inside a batch", (token, f) -> body(send("POST", "", batch(
+        new Path("GET inside a batch", (token, f) -> body(send("POST", "", bundleOfGets(Bundle.BundleType.BATCH,
             f.condition(), f.goal(), f.patient(), "Condition?patient=" + f.patient(), "Goal?patient=" + f.patient()),
             "Authorization", token))),
+        new Path("GET inside a transaction", (token, f) -> body(send("POST", "", bundleOfGets(Bundle.BundleType.TRANSACTION,
+            f.condition(), f.goal(), "Condition?patient=" + f.patient()), "Authorization", token))),
         new Path("$worklist", (token, f) -> allPages(token, "/Patient/$worklist?organization=" + kommunRonnebyOrg)));
   }
 
@@ -232,7 +234,7 @@ class AccessMatrixTest extends FhirServerTest {
   /** Where the path must show what the reader may see, it does (not only "nothing leaked"). */
   private void assertPresent(String path, String cell, List<String> answer, Fixture f, boolean region, boolean kommun) {
     switch (path) {
-      case "read", "search, every page", "history", "$everything", "GET inside a batch" -> {
+      case "read", "search, every page", "history", "$everything", "GET inside a batch", "GET inside a transaction" -> {
         if (region) {
           assertThat(answer).as(cell).contains(f.condition());
         }
@@ -442,8 +444,8 @@ class AccessMatrixTest extends FhirServerTest {
     return consent;
   }
 
-  private String batch(String... gets) {
-    Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
+  private String bundleOfGets(Bundle.BundleType type, String... gets) {
+    Bundle batch = new Bundle().setType(type);
     for (String url : gets) {
       batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(url);
     }

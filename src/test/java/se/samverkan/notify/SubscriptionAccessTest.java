@@ -1,0 +1,115 @@
+package se.samverkan.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.Goal;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.Subscription;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import se.samverkan.security.AccessPolicy;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.Journeys;
+import se.samverkan.support.TestData;
+import se.samverkan.support.TestPeople;
+import se.samverkan.support.TestTokens;
+
+/** A subscriber is notified only about what it may read (access control, point 4). */
+class SubscriptionAccessTest extends FhirServerTest {
+
+  private static final String KOMMUN_RONNEBY = "SE2120000837-SV1081";
+
+  private HttpServer receiver;
+  private final List<String> received = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void startReceiver() throws IOException {
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+  }
+
+  @AfterEach
+  void stopReceiver() {
+    receiver.stop(0);
+  }
+
+  @Test
+  void theKommunHearsOfTheRegionsChangesOnlyForPatientsWhoConsented() {
+    loadJourneys();
+    String vc = "Bearer " + tokens.token("vc-ronneby", "SE2321000081-SV2081", TestTokens.REGION, "journal-system",
+        "system/*.read system/*.write");
+    String kommun = "Bearer " + tokens.token("kommun-ronneby", KOMMUN_RONNEBY, KOMMUN_RONNEBY, "journal-system",
+        "system/*.read system/*.write");
+    IdType kommunOrg = new IdType("Organization", idOf("Organization", Journeys.KOMMUN_RONNEBY));
+    String tag = TestPeople.uniqueId();
+
+    IdType consenting = patientWithTeam(vc, kommunOrg, true);
+    IdType declining = patientWithTeam(vc, kommunOrg, false);
+
+    Subscription subscription = new Subscription().setStatus(Subscription.SubscriptionStatus.REQUESTED)
+        .setReason("Kommunens journalsystem").setCriteria("Goal?_tag=" + TestPeople.TEST_ID + "|" + tag);
+    subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK)
+        .setEndpoint("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").setPayload("application/fhir+json");
+    IdType subscriptionId = create(kommun, subscription);
+    await().atMost(Duration.ofSeconds(60)).until(() -> parse(Subscription.class,
+        get("/" + subscriptionId.getValue(), "Authorization", kommun)).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
+    assertThat(get("/" + subscriptionId.getValue(), "Authorization", vc).statusCode())
+        .as("another care provider does not see the kommun's subscription").isEqualTo(404);
+
+    IdType hidden = create(vc, goal(declining, tag));
+    IdType shared = create(vc, goal(consenting, tag));
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> received.stream().anyMatch(b -> b.contains(shared.getIdPart())));
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+        .until(() -> received.stream().noneMatch(b -> b.contains(hidden.getIdPart())));
+  }
+
+  private IdType patientWithTeam(String authorization, IdType kommunOrg, boolean consent) {
+    IdType patient = create(authorization, TestPeople.patient());
+    create(authorization, TestData.careTeam(patient, kommunOrg));
+    if (consent) {
+      Consent permit = new Consent().setStatus(Consent.ConsentState.ACTIVE);
+      permit.getScope().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/consentscope").setCode("patient-privacy");
+      permit.addCategory().addCoding().setSystem("http://loinc.org").setCode("59284-0");
+      permit.setPatient(new Reference(patient));
+      permit.addPolicy().setUri(AccessPolicy.SHARED_DOCUMENTATION_POLICY);
+      permit.getProvision().setType(Consent.ConsentProvisionType.PERMIT);
+      create(authorization, permit);
+    }
+    return patient;
+  }
+
+  private static Goal goal(IdType patient, String tag) {
+    Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
+    goal.getDescription().setText("Promenera till affären");
+    goal.setSubject(new Reference(patient));
+    goal.getMeta().addTag(TestPeople.TEST_ID, tag, null);
+    return goal;
+  }
+
+  private IdType create(String authorization, Resource resource) {
+    HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), "Authorization", authorization);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
+    return new IdType(id.getResourceType(), id.getIdPart());
+  }
+}
