@@ -9,6 +9,7 @@ import ca.uhn.fhir.jpa.delete.DeleteConflictOutcome;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
@@ -96,7 +97,19 @@ public class AuditInterceptor implements ServerInterceptor {
     }
     try {
       int status = servletRequest == null ? 0 : servletRequest.getServletResponse().getStatus();
-      daos.getResourceDao(AuditEvent.class).create(event(request, caller, status), new SystemRequestDetails());
+      AuditEvent event = event(request, caller, status);
+      try {
+        daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+      } catch (BaseServerResponseException deletedTarget) {
+        // A reference to a resource this very request deleted is refused by HAPI's referential
+        // integrity: keep the id as the entity's name instead (AuditEvent?entity-name=Patient/…).
+        for (AuditEvent.AuditEventEntityComponent entity : event.getEntity()) {
+          if (entity.getWhat().hasReference()) {
+            entity.setName(entity.getWhat().getReference()).setWhat(null);
+          }
+        }
+        daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+      }
     } catch (RuntimeException e) {
       // Never the event itself: it names patients.
       log.error("Could not write the AuditEvent of a {} request ({})", request.getRestOperationType(),

@@ -64,6 +64,51 @@ class AuditTest extends FhirServerTest {
     assertThat(agents(denied)).contains(KOMMUN_RONNEBY);
   }
 
+  /** Every kind of request: one AuditEvent, with the interaction, the action and the patient. */
+  @Test
+  void everyKindOfRequestLeavesOneAuditEventNamingItsInteraction() {
+    record Kind(String interaction, AuditEvent.AuditEventAction action, String method, String path, String body) {}
+    String vc = subject("vc");
+    String auth = token(vc, VC_RONNEBY, TestTokens.REGION);
+    String patient = create(auth, TestPeople.patient());
+    Patient stored = parse(Patient.class, get("/" + patient)); // as the suite: not one of vc's events
+    stored.setActive(true);
+    String patch = "[{\"op\":\"replace\",\"path\":\"/active\",\"value\":false}]";
+    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    transaction.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(patient);
+
+    List<Kind> kinds = List.of(
+        new Kind("read", AuditEvent.AuditEventAction.R, "GET", "/" + patient, null),
+        new Kind("vread", AuditEvent.AuditEventAction.R, "GET", "/" + patient + "/_history/1", null),
+        new Kind("search-type", AuditEvent.AuditEventAction.R, "GET", "/Patient?_id=" + patient.substring(8), null),
+        new Kind("history-instance", AuditEvent.AuditEventAction.R, "GET", "/" + patient + "/_history", null),
+        new Kind("operation", AuditEvent.AuditEventAction.E, "GET", "/" + patient + "/$everything", null),
+        new Kind("update", AuditEvent.AuditEventAction.U, "PUT", "/" + patient, json(stored)),
+        new Kind("patch", AuditEvent.AuditEventAction.U, "PATCH", "/" + patient, patch),
+        new Kind("transaction", AuditEvent.AuditEventAction.E, "POST", "", json(transaction)),
+        new Kind("delete", AuditEvent.AuditEventAction.D, "DELETE", "/" + patient, null));
+    for (Kind kind : kinds) {
+      String[] headers = kind.method().equals("PATCH")
+          ? new String[] {"Authorization", auth, "Content-Type", "application/json-patch+json"}
+          : new String[] {"Authorization", auth};
+      HttpResponse<String> response = send(kind.method(), kind.path(), kind.body(), headers);
+      assertThat(response.statusCode()).as(kind.interaction() + ": " + response.body()).isLessThan(300);
+    }
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events(vc, 0))
+        .extracting(e -> e.getSubtypeFirstRep().getCode())
+        .containsAll(kinds.stream().map(Kind::interaction).toList()));
+    List<AuditEvent> events = events(vc, kinds.size() + 1); // + the create
+    for (Kind kind : kinds) {
+      AuditEvent event = only(events, kind.interaction());
+      assertThat(event.getAction()).as(kind.interaction()).isEqualTo(kind.action());
+      assertThat(event.getOutcome()).as(kind.interaction()).isEqualTo(AuditEvent.AuditEventOutcome._0);
+      assertThat(event.getEntity()).as(kind.interaction() + " names the patient")
+          .anySatisfy(e -> assertThat(e.hasWhat() ? e.getWhat().getReference() : e.getName()).isEqualTo(patient));
+      assertThat(agents(event)).as(kind.interaction()).containsExactlyInAnyOrder(vc, VC_RONNEBY, TestTokens.REGION);
+    }
+  }
+
   @Test
   void aWriteRefusedForOwnershipIsAuditedAsAFailureNamingThePatient() {
     String vc = subject("vc");
