@@ -87,13 +87,8 @@ class SubscriptionAccessTest extends FhirServerTest {
     IdType patient = create(authorization, TestPeople.patient());
     create(authorization, TestData.careTeam(patient, kommunOrg));
     if (consent) {
-      Consent permit = new Consent().setStatus(Consent.ConsentState.ACTIVE);
-      permit.getScope().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/consentscope").setCode("patient-privacy");
-      permit.addCategory().addCoding().setSystem("http://loinc.org").setCode("59284-0");
-      permit.setPatient(new Reference(patient));
-      permit.addPolicy().setUri(AccessPolicy.SHARED_DOCUMENTATION_POLICY);
-      permit.getProvision().setType(Consent.ConsentProvisionType.PERMIT);
-      create(authorization, permit);
+      create(authorization,
+          TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
     }
     return patient;
   }

@@ -153,10 +153,10 @@ class AccessMatrixTest extends FhirServerTest {
     String teamId = createAs(vc, team);
 
     if (situation.consent) {
-      createAs(vc, consent(patientRef, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+      createAs(vc, TestData.consent(patientRef, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
     }
     if (situation.sparr) {
-      createAs(vc, consent(patientRef, AccessPolicy.SPARR_POLICY, Consent.ConsentProvisionType.DENY));
+      createAs(vc, TestData.consent(patientRef, AccessPolicy.SPARR_POLICY, Consent.ConsentProvisionType.DENY));
     }
     Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
     goal.getDescription().setText("Klara förflyttningar själv");
@@ -347,7 +347,7 @@ class AccessMatrixTest extends FhirServerTest {
     CareTeam team = TestData.careTeam(new IdType(patientId), new IdType(kommunRonnebyOrg));
     createAs(bearer(Reader.VC_RONNEBY), team);
     createAs(bearer(Reader.VC_RONNEBY),
-        consent(new IdType(patientId), AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+        TestData.consent(new IdType(patientId), AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
 
     String owningUnit = body(get("/" + patientId, "Authorization", bearer(Reader.VC_RONNEBY)));
     assertThat(owningUnit).contains(family).contains("Hemliga vägen");
@@ -439,16 +439,6 @@ class AccessMatrixTest extends FhirServerTest {
     condition.setId((String) null);
     condition.setSubject(new Reference(patient));
     return condition;
-  }
-
-  private static Consent consent(IdType patient, String policy, Consent.ConsentProvisionType type) {
-    Consent consent = new Consent().setStatus(Consent.ConsentState.ACTIVE);
-    consent.getScope().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/consentscope").setCode("patient-privacy");
-    consent.addCategory().addCoding().setSystem("http://loinc.org").setCode("59284-0");
-    consent.setPatient(new Reference(patient));
-    consent.addPolicy().setUri(policy);
-    consent.getProvision().setType(type);
-    return consent;
   }
 
   private String bundleOfGets(Bundle.BundleType type, String... gets) {

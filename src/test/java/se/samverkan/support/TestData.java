@@ -2,6 +2,7 @@ package se.samverkan.support;
 
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Reference;
@@ -47,5 +48,16 @@ public final class TestData {
     plan.setSubject(new Reference(patient));
     plan.setAuthor(new Reference(REGION));
     return plan;
+  }
+
+  /** A Consent of the patient's under a Samverkan policy (AccessPolicy's policy URIs). */
+  public static Consent consent(IdType patient, String policy, Consent.ConsentProvisionType type) {
+    Consent consent = new Consent().setStatus(Consent.ConsentState.ACTIVE);
+    consent.getScope().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/consentscope").setCode("patient-privacy");
+    consent.addCategory().addCoding().setSystem("http://loinc.org").setCode("59284-0");
+    consent.setPatient(new Reference(patient));
+    consent.addPolicy().setUri(policy);
+    consent.getProvision().setType(type);
+    return consent;
   }
 }
