@@ -21,10 +21,12 @@ import org.springframework.core.env.Environment;
 @Configuration
 public class SmartConfiguration {
 
-  /** The scopes Samverkan understands (SMART v1 form; the v2 letters cruds work too). */
+  /**
+   * The wildcard scopes Samverkan understands; every resource type works in place of {@code *}
+   * (system/CarePlan.write), and SMART v2 letters too (system/Observation.rs).
+   */
   static final List<String> SCOPES = List.of(
-      "system/*.read", "system/*.write", "user/*.read", "user/*.write",
-      "system/<Type>.read", "system/<Type>.write", "user/<Type>.read", "user/<Type>.write");
+      "system/*.read", "system/*.write", "system/*.cruds", "user/*.read", "user/*.write", "user/*.cruds");
 
   @Bean
   ServletRegistrationBean<HttpServlet> smartConfigurationServlet(Environment env, SecurityProperties properties) {
