@@ -3,6 +3,7 @@ package se.samverkan.security;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOperationStatusEnum;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
@@ -63,6 +64,13 @@ public class CareRelationConsentService implements IConsentService {
 
   @Override
   public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+    if (isWrite(request) && !decide(request, resource)) {
+      // A conditional create or update matched a resource the caller may not see. Withheld, HAPI
+      // would take it for "no match" and create a duplicate; shown, it would answer with the
+      // other owner's content. Neither: say that it exists, nothing more.
+      throw new PreconditionFailedException("A resource matching the condition exists, but it is not yours to see "
+          + "or change; ask its owner, or use a condition only your own data matches");
+    }
     if (!resource.getIdElement().hasResourceType()) {
       // Not a stored resource but one contained in another (stored ones carry "Type/id"): it
       // stands or falls with its container. (HAPI's interceptor cannot drop a contained one.)

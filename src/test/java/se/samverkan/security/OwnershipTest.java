@@ -93,6 +93,23 @@ class OwnershipTest extends FhirServerTest {
     assertThat(searchBundle("/Patient?identifier=" + identifier.replace("|", "%7C")).getEntry()).isEmpty();
   }
 
+  @Test
+  void aConditionalCreateMatchingAnotherOwnersHiddenResourceCreatesNoDuplicateAndShowsNothing() {
+    Patient theirs = create(TestPeople.patient(), vcRonneby);
+    String identifier = theirs.getIdentifierFirstRep().getSystem() + "|" + theirs.getIdentifierFirstRep().getValue();
+    Patient same = TestPeople.patient();
+    same.getIdentifierFirstRep().setValue(theirs.getIdentifierFirstRep().getValue());
+
+    HttpResponse<String> response = send("POST", "/Patient", json(same), "Authorization", kommun,
+        "If-None-Exist", "identifier=" + identifier.replace("|", "%7C"));
+
+    assertThat(response.statusCode()).isEqualTo(412);
+    assertThat(response.body()).doesNotContain(theirs.getIdElement().getIdPart())
+        .doesNotContain(theirs.getNameFirstRep().getFamily());
+    assertThat(searchBundle("/Patient?identifier=" + identifier.replace("|", "%7C")).getEntry())
+        .as("still exactly one patient with that personnummer").hasSize(1);
+  }
+
   private Patient create(Patient patient, String authorization) {
     HttpResponse<String> created = send("POST", "/Patient", json(patient), "Authorization", authorization);
     assertThat(created.statusCode()).isEqualTo(201);
