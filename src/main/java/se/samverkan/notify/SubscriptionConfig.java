@@ -4,20 +4,33 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
+import ca.uhn.fhir.broker.api.IChannelNamer;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannel;
+import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannelFactory;
+import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
+import java.time.Clock;
+import javax.sql.DataSource;
 import org.hl7.fhir.dstu2.model.Subscription;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 import se.samverkan.security.AccessPolicy;
+import se.samverkan.server.FhirServerProperties;
 
 /**
- * HAPI's subscription machinery: Subscription resources are validated on write, matched against
- * every change and delivered by rest-hook. Only rest-hook is offered; e-mail would carry patient
- * data outside the API's access control.
+ * Rest-hook subscriptions (docs/notifications.md). HAPI validates Subscriptions, records every
+ * change in its own table inside the writing transaction, and matches it against the active
+ * subscriptions. We run HAPI's matching and delivery channels synchronously, so that the hand-over
+ * of a matched change (HAPI deletes its record) and our {@link NotificationOutbox} row commit in
+ * one transaction; our {@link DeliveryWorker} then sends, retries and reports failures. Nothing
+ * between the write and the endpoint lives only in memory, so a restart loses no notification.
+ * Only rest-hook is offered; e-mail would carry patient data outside the API's access control.
  */
 @Configuration
 @Import({
@@ -31,15 +44,62 @@ public class SubscriptionConfig {
   public SubscriptionSettings subscriptionSettings() {
     SubscriptionSettings settings = new SubscriptionSettings();
     settings.addSupportedSubscriptionType(Subscription.SubscriptionChannelType.RESTHOOK);
+    // Subscriptions themselves go the same persisted way as every other change (activation within
+    // a second or two) instead of being matched inside the request that writes them.
+    settings.setSubscriptionChangeQueuedImmediately(false);
+    settings.setSubscriptionIntervalInMs(1000);
     return settings;
   }
 
-  /** Registered with HAPI's own interceptor service: deliveries happen outside requests. */
+  /** HAPI's in-memory channels, but each message handled in the sender's thread and transaction. */
   @Bean
-  public SubscriptionAccessInterceptor subscriptionAccessInterceptor(
-      FhirContext fhirContext, DaoRegistry daos, AccessPolicy policy, IInterceptorService interceptors) {
+  @Primary
+  public LinkedBlockingChannelFactory synchronousChannelFactory(IChannelNamer namer, RetryPolicyProvider retries) {
+    return new LinkedBlockingChannelFactory(namer, retries) {
+      @Override
+      protected LinkedBlockingChannel buildLinkedBlockingChannel(int consumers, String name) {
+        return LinkedBlockingChannel.newSynchronous(name, myRetryPolicyProvider);
+      }
+    };
+  }
+
+  @Bean
+  public NotificationOutbox notificationOutbox(DataSource dataSource) {
+    return new NotificationOutbox(dataSource, Clock.systemUTC());
+  }
+
+  @Bean
+  public NotificationSender notificationSender(FhirContext fhirContext, NotifyProperties properties) {
+    return new NotificationSender(fhirContext, properties.timeout());
+  }
+
+  @Bean
+  public DeliveryWorker deliveryWorker(NotificationOutbox outbox, NotificationSender sender, DaoRegistry daos,
+      NotifyProperties properties, FhirServerProperties server, Environment environment) {
+    return new DeliveryWorker(outbox, sender, daos, properties, () -> baseUrl(server, environment), Clock.systemUTC());
+  }
+
+  /** Links in notifications: the public base URL, else this server on localhost. */
+  private static String baseUrl(FhirServerProperties server, Environment environment) {
+    if (!server.publicBaseUrl().isBlank()) {
+      return server.publicBaseUrl().replaceAll("/+$", "");
+    }
+    String port = environment.getProperty("local.server.port", environment.getProperty("server.port", "8080"));
+    return "http://localhost:" + port + "/fhir";
+  }
+
+  /**
+   * Registered with HAPI's own interceptor service: matching and delivery happen outside requests.
+   * Order matters only in that the access check (SUBSCRIPTION_BEFORE_DELIVERY) runs before the
+   * queueing (SUBSCRIPTION_BEFORE_REST_HOOK_DELIVERY), which HAPI's pointcut order guarantees.
+   */
+  @Bean
+  public SubscriptionAccessInterceptor subscriptionAccessInterceptor(FhirContext fhirContext, DaoRegistry daos,
+      AccessPolicy policy, NotificationOutbox outbox, IInterceptorService interceptors) {
     SubscriptionAccessInterceptor interceptor = new SubscriptionAccessInterceptor(fhirContext, daos, policy);
     interceptors.registerInterceptor(interceptor);
+    interceptors.registerInterceptor(new NotificationQueueingInterceptor(fhirContext, outbox));
+    interceptors.registerInterceptor(new SubscriptionPayloadRule());
     return interceptor;
   }
 

@@ -3,14 +3,8 @@ package se.samverkan.notify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Goal;
@@ -27,29 +21,23 @@ import se.samverkan.support.Journeys;
 import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.TestTokens;
+import se.samverkan.support.WebhookReceiver;
 
 /** A subscriber is notified only about what it may read (access control, point 4). */
 class SubscriptionAccessTest extends FhirServerTest {
 
   private static final String KOMMUN_RONNEBY = "SE2120000837-SV1081";
 
-  private HttpServer receiver;
-  private final List<String> received = new CopyOnWriteArrayList<>();
+  private WebhookReceiver receiver;
 
   @BeforeEach
-  void startReceiver() throws IOException {
-    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext("/hook", exchange -> {
-      received.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-      exchange.sendResponseHeaders(200, -1);
-      exchange.close();
-    });
-    receiver.start();
+  void startReceiver() {
+    receiver = WebhookReceiver.start(0);
   }
 
   @AfterEach
   void stopReceiver() {
-    receiver.stop(0);
+    receiver.close();
   }
 
   @Test
@@ -68,7 +56,7 @@ class SubscriptionAccessTest extends FhirServerTest {
     Subscription subscription = new Subscription().setStatus(Subscription.SubscriptionStatus.REQUESTED)
         .setReason("Kommunens journalsystem").setCriteria("Goal?_tag=" + TestPeople.TEST_ID + "|" + tag);
     subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK)
-        .setEndpoint("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook").setPayload("application/fhir+json");
+        .setEndpoint(receiver.url()).setPayload("application/fhir+json");
     IdType subscriptionId = create(kommun, subscription);
     await().atMost(Duration.ofSeconds(60)).until(() -> parse(Subscription.class,
         get("/" + subscriptionId.getValue(), "Authorization", kommun)).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
@@ -78,9 +66,9 @@ class SubscriptionAccessTest extends FhirServerTest {
     IdType hidden = create(vc, goal(declining, tag));
     IdType shared = create(vc, goal(consenting, tag));
 
-    await().atMost(Duration.ofSeconds(60)).until(() -> received.stream().anyMatch(b -> b.contains(shared.getIdPart())));
+    await().atMost(Duration.ofSeconds(60)).until(() -> receiver.delivered().stream().anyMatch(b -> b.contains("Goal/" + shared.getIdPart() + "\"")));
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
-        .until(() -> received.stream().noneMatch(b -> b.contains(hidden.getIdPart())));
+        .until(() -> receiver.delivered().stream().noneMatch(b -> b.contains("Goal/" + hidden.getIdPart() + "\"")));
   }
 
   private IdType patientWithTeam(String authorization, IdType kommunOrg, boolean consent) {

@@ -37,7 +37,13 @@ import se.samverkan.security.SecurityProperties;
 @Tag("database")
 @ExtendWith(TestDatabase.class)
 @AutoConfigureObservability(tracing = false)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+  // Notifications retry within seconds here, so the tests can watch back-off and failure.
+  "samverkan.notify.poll-interval=200ms",
+  "samverkan.notify.first-retry=300ms",
+  "samverkan.notify.max-retry=2s",
+  "samverkan.notify.failing-after=3"
+})
 public abstract class FhirServerTest {
 
   @LocalServerPort protected int port;

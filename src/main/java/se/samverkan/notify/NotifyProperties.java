@@ -1,0 +1,38 @@
+package se.samverkan.notify;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Keys under {@code samverkan.notify}: how rest-hook notifications are delivered
+ * (docs/notifications.md).
+ *
+ * @param pollInterval how often the delivery worker looks for notifications that are due
+ * @param firstRetry the wait after the first failed attempt; each further failure doubles it
+ * @param maxRetry the longest wait between two attempts; a failing endpoint is retried at this
+ *     pace for as long as its subscription exists
+ * @param failingAfter consecutive failed attempts after which the Subscription is set to status
+ *     {@code error}, with the reason in {@code Subscription.error}
+ * @param timeout connect and response timeout of one delivery attempt
+ */
+@ConfigurationProperties("samverkan.notify")
+public record NotifyProperties(
+    Duration pollInterval, Duration firstRetry, Duration maxRetry, Integer failingAfter, Duration timeout) {
+
+  public NotifyProperties {
+    pollInterval = pollInterval == null ? Duration.ofSeconds(1) : pollInterval;
+    firstRetry = firstRetry == null ? Duration.ofSeconds(5) : firstRetry;
+    maxRetry = maxRetry == null ? Duration.ofMinutes(10) : maxRetry;
+    failingAfter = failingAfter == null ? 5 : failingAfter;
+    timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+  }
+
+  /** The wait after the given number of consecutive failures: first-retry doubling up to max-retry. */
+  public Duration backoff(int failures) {
+    Duration wait = firstRetry;
+    for (int i = 1; i < failures && wait.compareTo(maxRetry) < 0; i++) {
+      wait = wait.multipliedBy(2);
+    }
+    return wait.compareTo(maxRetry) > 0 ? maxRetry : wait;
+  }
+}

@@ -1,0 +1,73 @@
+package se.samverkan.support;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A journal system's webhook endpoint, started inside the test: records every request it gets and
+ * answers with the status the test sets (200 unless told otherwise).
+ */
+public final class WebhookReceiver implements AutoCloseable {
+
+  /** One request as received: the time, the answer given, content type and body. */
+  public record Received(long atMillis, int answered, String method, String contentType, String body) {}
+
+  private final HttpServer server;
+  private final List<Received> requests = new CopyOnWriteArrayList<>();
+  private volatile int answer = 200;
+
+  private WebhookReceiver(HttpServer server) {
+    this.server = server;
+  }
+
+  /** Listens on the given port (0: any free one) on the loopback address. */
+  public static WebhookReceiver start(int port) {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+      WebhookReceiver receiver = new WebhookReceiver(server);
+      server.createContext("/hook", exchange -> {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        int status = receiver.answer;
+        receiver.requests.add(new Received(System.currentTimeMillis(), status, exchange.getRequestMethod(),
+            exchange.getRequestHeaders().getFirst("Content-Type"), body));
+        exchange.sendResponseHeaders(status, -1);
+        exchange.close();
+      });
+      server.start();
+      return receiver;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  public void answer(int status) {
+    this.answer = status;
+  }
+
+  public List<Received> requests() {
+    return List.copyOf(requests);
+  }
+
+  /** Bodies of the requests that were answered 2xx. */
+  public List<String> delivered() {
+    return requests.stream().filter(r -> r.answered() / 100 == 2).map(Received::body).toList();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
