@@ -1,0 +1,47 @@
+package se.samverkan.support;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import se.samverkan.SamverkanApplication;
+import se.samverkan.journey.ExampleLoader;
+
+/**
+ * A Samverkan of its own on an embedded H2 file, for tests that stop and start the server (the
+ * shared test context cannot be restarted).
+ */
+public final class StandaloneServer {
+
+  private StandaloneServer() {}
+
+  public static ConfigurableApplicationContext start(Path dbFile, String... arguments) {
+    List<String> args = new ArrayList<>(List.of("--server.port=0", "--samverkan.storage.h2-file=" + dbFile));
+    args.addAll(List.of(arguments));
+    return new SpringApplicationBuilder(SamverkanApplication.class).run(args.toArray(String[]::new));
+  }
+
+  public static String baseUrl(ConfigurableApplicationContext context) {
+    int port = ((ServletWebServerApplicationContext) context).getWebServer().getPort();
+    return "http://localhost:" + port + "/fhir";
+  }
+
+  /** A client of the development issuer's region-blekinge, with a token from this very server. */
+  public static IGenericClient client(ConfigurableApplicationContext context) {
+    int port = ((ServletWebServerApplicationContext) context).getWebServer().getPort();
+    FhirContext fhir = context.getBean(FhirContext.class);
+    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+    IGenericClient client = fhir.newRestfulGenericClient(baseUrl(context));
+    // Each start signs with a new development key: a token from this very server.
+    client.registerInterceptor(new BearerTokenAuthInterceptor(ExampleLoader.clientCredentials(
+        URI.create("http://localhost:" + port + "/oauth2/token"), "region-blekinge", "dev-only").get()));
+    return client;
+  }
+}
