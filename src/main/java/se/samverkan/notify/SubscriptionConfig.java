@@ -11,6 +11,7 @@ import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannelFactory;
 import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.match.matcher.subscriber.SubscriptionMatchingListener;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import java.time.Clock;
 import javax.sql.DataSource;
@@ -51,14 +52,22 @@ public class SubscriptionConfig {
     return settings;
   }
 
-  /** HAPI's in-memory channels, but each message handled in the sender's thread and transaction. */
+  /**
+   * HAPI's in-memory channels; the subscription matching and delivery channels handle each
+   * message in the sender's thread and transaction. Other channels (batch jobs such as REINDEX,
+   * which must not run inside a transaction) keep their thread pools.
+   */
   @Bean
   @Primary
-  public LinkedBlockingChannelFactory synchronousChannelFactory(IChannelNamer namer, RetryPolicyProvider retries) {
+  public LinkedBlockingChannelFactory subscriptionChannelsInTransaction(IChannelNamer namer, RetryPolicyProvider retries) {
     return new LinkedBlockingChannelFactory(namer, retries) {
       @Override
       protected LinkedBlockingChannel buildLinkedBlockingChannel(int consumers, String name) {
-        return LinkedBlockingChannel.newSynchronous(name, myRetryPolicyProvider);
+        if (name.startsWith(SubscriptionMatchingListener.SUBSCRIPTION_MATCHING_CHANNEL_NAME)
+            || name.startsWith("subscription-delivery-")) {
+          return LinkedBlockingChannel.newSynchronous(name, myRetryPolicyProvider);
+        }
+        return super.buildLinkedBlockingChannel(consumers, name);
       }
     };
   }

@@ -131,7 +131,8 @@ public final class FhirPackageBuilder {
     pkg.put("description",
         "Profiles and terminology for the coordinated care of frail older people between Swedish"
             + " regions and kommuner: Patient, Organization, Practitioner(Role), CareTeam,"
-            + " CarePlan (AMP, SIP, discharge plan), Condition and assessment Observations.");
+            + " CarePlan (AMP, SIP, discharge plan), Condition, assessment Observations and"
+            + " coordination Tasks (LUSEN hand-offs, follow-up calls).");
     pkg.put("canonical", CANONICAL);
     pkg.put("url", CANONICAL);
     pkg.put("fhirVersions", List.of("4.0.1"));

@@ -7,9 +7,15 @@ import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import se.samverkan.server.ServerInterceptor;
 
-/** Lists our profiles as {@code supportedProfile} of their resource types in the CapabilityStatement. */
+/**
+ * Lists our profiles as {@code supportedProfile} of their resource types in the CapabilityStatement.
+ * An abstract profile of ours (a common base, such as SamverkanCoordinationTask) is no use case a
+ * resource can conform to on its own, so it is left out, although HAPI lists every stored one.
+ */
 @Interceptor
 public class SupportedProfilesCapability implements ServerInterceptor {
+
+  private static final String OUR_PROFILES = FhirPackageBuilder.CANONICAL + "/StructureDefinition/";
 
   private final ProfileCatalog catalog;
 
@@ -22,6 +28,8 @@ public class SupportedProfilesCapability implements ServerInterceptor {
     CapabilityStatement capabilities = (CapabilityStatement) generated;
     for (CapabilityStatement.CapabilityStatementRestResourceComponent resource :
         capabilities.getRestFirstRep().getResource()) {
+      resource.getSupportedProfile().removeIf(c -> c.getValue() != null
+          && c.getValue().startsWith(OUR_PROFILES) && !catalog.urls().contains(c.getValue()));
       catalog.all().stream()
           .filter(p -> p.type().equals(resource.getType()))
           .filter(p -> resource.getSupportedProfile().stream().noneMatch(c -> p.url().equals(c.getValue())))

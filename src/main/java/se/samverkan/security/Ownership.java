@@ -39,7 +39,7 @@ public final class Ownership {
   }
 
   /** Replaces whatever owner tags the resource carries by the given owner's. */
-  static void record(IBaseResource resource, String careProvider, String unit) {
+  public static void record(IBaseResource resource, String careProvider, String unit) {
     resource.getMeta().getTag().removeIf(Ownership::isOwnerTag);
     resource.getMeta().addTag().setSystem(CARE_PROVIDER_SYSTEM).setCode(careProvider);
     if (unit != null) {

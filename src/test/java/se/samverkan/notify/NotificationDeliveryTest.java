@@ -148,11 +148,4 @@ class NotificationDeliveryTest extends FhirServerTest {
     goal.getMeta().addTag(TestPeople.TEST_ID, tag, null);
     return goal;
   }
-
-  private IdType create(Resource resource) {
-    HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource));
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
-    return new IdType(id.getResourceType(), id.getIdPart());
-  }
 }

@@ -57,14 +57,14 @@ class SubscriptionAccessTest extends FhirServerTest {
         .setReason("Kommunens journalsystem").setCriteria("Goal?_tag=" + TestPeople.TEST_ID + "|" + tag);
     subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK)
         .setEndpoint(receiver.url()).setPayload("application/fhir+json");
-    IdType subscriptionId = create(kommun, subscription);
+    IdType subscriptionId = create(subscription, "Authorization", kommun);
     await().atMost(Duration.ofSeconds(60)).until(() -> parse(Subscription.class,
         get("/" + subscriptionId.getValue(), "Authorization", kommun)).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
     assertThat(get("/" + subscriptionId.getValue(), "Authorization", vc).statusCode())
         .as("another care provider does not see the kommun's subscription").isEqualTo(404);
 
-    IdType hidden = create(vc, goal(declining, tag));
-    IdType shared = create(vc, goal(consenting, tag));
+    IdType hidden = create(goal(declining, tag), "Authorization", vc);
+    IdType shared = create(goal(consenting, tag), "Authorization", vc);
 
     await().atMost(Duration.ofSeconds(60)).until(() -> receiver.delivered().stream().anyMatch(b -> b.contains("Goal/" + shared.getIdPart() + "\"")));
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
@@ -72,11 +72,11 @@ class SubscriptionAccessTest extends FhirServerTest {
   }
 
   private IdType patientWithTeam(String authorization, IdType kommunOrg, boolean consent) {
-    IdType patient = create(authorization, TestPeople.patient());
-    create(authorization, TestData.careTeam(patient, kommunOrg));
+    IdType patient = create(TestPeople.patient(), "Authorization", authorization);
+    create(TestData.careTeam(patient, kommunOrg), "Authorization", authorization);
     if (consent) {
-      create(authorization,
-          TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+      create(TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT),
+          "Authorization", authorization);
     }
     return patient;
   }
@@ -87,12 +87,5 @@ class SubscriptionAccessTest extends FhirServerTest {
     goal.setSubject(new Reference(patient));
     goal.getMeta().addTag(TestPeople.TEST_ID, tag, null);
     return goal;
-  }
-
-  private IdType create(String authorization, Resource resource) {
-    HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), "Authorization", authorization);
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
-    return new IdType(id.getResourceType(), id.getIdPart());
   }
 }

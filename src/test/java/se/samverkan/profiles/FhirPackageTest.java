@@ -31,9 +31,11 @@ class FhirPackageTest extends FhirServerTest {
     assertThat(npm.fhirVersion()).isEqualTo("4.0.1");
     assertThat(npm.listResources("StructureDefinition"))
         .contains("StructureDefinition-SamverkanPatient.json", "StructureDefinition-SamverkanSIP.json",
-            "StructureDefinition-SamverkanClinicalFrailtyScale.json");
-    assertThat(npm.listResources("CodeSystem")).contains("CodeSystem-role.json");
-    assertThat(npm.list("example")).contains("Patient-example-greta.json");
+            "StructureDefinition-SamverkanClinicalFrailtyScale.json", "StructureDefinition-SamverkanCoordinationTask.json",
+            "StructureDefinition-SamverkanAdmissionNotice.json");
+    assertThat(npm.listResources("CodeSystem")).contains("CodeSystem-role.json", "CodeSystem-coordination-task.json");
+    assertThat(npm.listResources("SearchParameter")).contains("SearchParameter-Task-due.json");
+    assertThat(npm.list("example")).contains("Patient-example-greta.json", "Task-example-greta-admission-notice.json");
   }
 
   @Test
@@ -67,5 +69,15 @@ class FhirPackageTest extends FhirServerTest {
         .satisfies(r -> assertThat(r.getSupportedProfile()).extracting(c -> c.getValue())
             .contains("https://samverkan.se/fhir/StructureDefinition/SamverkanNEWS2",
                 "https://samverkan.se/fhir/StructureDefinition/SamverkanBodyWeight"));
+    assertThat(capabilities.getRestFirstRep().getResource())
+        .filteredOn(r -> r.getType().equals("Task"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getSupportedProfile()).extracting(c -> c.getValue())
+            .contains("https://samverkan.se/fhir/StructureDefinition/SamverkanAdmissionNotice",
+                "https://samverkan.se/fhir/StructureDefinition/SamverkanDischargeReady",
+                "https://samverkan.se/fhir/StructureDefinition/SamverkanSIPCall",
+                "https://samverkan.se/fhir/StructureDefinition/SamverkanEDFollowUp",
+                "https://samverkan.se/fhir/StructureDefinition/SamverkanDischargeFollowUp")
+            .doesNotContain("https://samverkan.se/fhir/StructureDefinition/SamverkanCoordinationTask"));
   }
 }

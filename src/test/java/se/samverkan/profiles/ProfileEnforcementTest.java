@@ -3,16 +3,23 @@ package se.samverkan.profiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.ProfileExamples;
 
@@ -74,6 +81,47 @@ class ProfileEnforcementTest extends FhirServerTest {
     assertThat(impossible.body()).contains("maximum value");
   }
 
+  @Test
+  void onlyTasksWithACoordinationCodeAreProfiled() throws Exception {
+    JsonNode journeyB = JSON.readTree(Files.readString(Path.of("examples/20-journey-b-lusen-discharge.json")));
+    Map<String, Optional<String>> profiles = new LinkedHashMap<>();
+    for (JsonNode entry : journeyB.get("entry")) {
+      if (entry.at("/resource/resourceType").asText().equals("Task")) {
+        Task task = fhirContext.newJsonParser().parseResource(Task.class, entry.get("resource").toString());
+        profiles.put(task.getIdentifierFirstRep().getValue(), catalog.profileFor(task).map(ProfileCatalog.Profile::url));
+      }
+    }
+
+    assertThat(profiles).containsExactly(
+        Map.entry("journey-b-admission-notice-kommun", Optional.of(OURS + "SamverkanAdmissionNotice")),
+        Map.entry("journey-b-admission-notice-vardcentral", Optional.of(OURS + "SamverkanAdmissionNotice")),
+        Map.entry("journey-b-utskrivningsklar", Optional.of(OURS + "SamverkanDischargeReady")),
+        Map.entry("journey-b-amp-action", Optional.empty()));
+    assertThat(catalog.urls()).as("the abstract base applies to nothing")
+        .doesNotContain(OURS + "SamverkanCoordinationTask");
+    for (Path file : ProfileExamples.all()) {
+      if (ProfileExamples.type(file).equals("Task")) {
+        Task task = fhirContext.newJsonParser().parseResource(Task.class, Files.readString(file));
+        assertThat(catalog.profileFor(task).map(ProfileCatalog.Profile::url)).as(file.toString())
+            .hasValue(task.getMeta().getProfile().get(0).getValue());
+      }
+    }
+  }
+
+  @Test
+  void aTaskThatIsNoCoordinationTaskIsStoredAsCoreSays() {
+    // Like journey-b-amp-action: no owner, no focus, a code of its own; no Samverkan profile applies.
+    String task = """
+        {"resourceType": "Task", "status": "completed", "intent": "order",
+         "code": {"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "fulfill"}],
+                  "text": "Åtgärd enligt AMP vid försämring"},
+         "for": {"reference": "Patient/example-greta"}}""";
+
+    HttpResponse<String> response = send("POST", "/Task", task);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+  }
+
   static Stream<Arguments> brokenRules() {
     return Stream.of(
         broken("personnummer with a wrong check digit", "patient/examples/Patient-example-greta.json",
@@ -125,7 +173,15 @@ class ProfileEnforcementTest extends FhirServerTest {
         broken("ED screening without its verdict", "observation/examples/Observation-example-ed-screening.json",
             j -> j.remove("valueBoolean"), "Observation", "Observation.value"),
         broken("self-measured weight without performer", "observation/examples/Observation-example-body-weight.json",
-            j -> j.remove("performer"), "Observation", "Observation.performer"));
+            j -> j.remove("performer"), "Observation", "Observation.performer"),
+        broken("inskrivningsmeddelande without its receiving unit, profile not named", "task/examples/Task-example-greta-admission-notice.json",
+            j -> { j.remove("meta"); j.remove("owner"); }, "Task", "Task.owner"),
+        broken("inskrivningsmeddelande without a due date", "task/examples/Task-example-greta-admission-notice.json",
+            j -> j.remove("restriction"), "Task", "Task.restriction"),
+        broken("ED follow-up whose focus is a care plan", "task/examples/Task-example-greta-ed-follow-up.json",
+            j -> field(j, "/focus").put("reference", "CarePlan/example-amp"), "Task.focus", "CarePlan"),
+        broken("SIP call naming its profile, with a code outside coordination-task", "task/examples/Task-example-greta-sip-call.json",
+            j -> field(j, "/code/coding/0").put("code", "kallelse"), "Task.code", "kallelse"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -151,6 +207,9 @@ class ProfileEnforcementTest extends FhirServerTest {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String OURS = "https://samverkan.se/fhir/StructureDefinition/";
+
+  @Autowired ProfileCatalog catalog;
 
   private static Arguments broken(
       String rule, String example, Consumer<ObjectNode> breakIt, String path, String words) {

@@ -30,7 +30,8 @@ class SearchParameterTest extends FhirServerTest {
       "Patient, kommun",
       "CarePlan, plan-type",
       "CarePlan, responsible-huvudman",
-      "Observation, value-boolean"})
+      "Observation, value-boolean",
+      "Task, due"})
   void packageSearchParametersAreInstalledAndAnnounced(String type, String code) {
     Bundle stored = searchBundle("/SearchParameter?url=https://samverkan.se/fhir/SearchParameter/" + type + "-" + code);
     assertThat(stored.getEntry()).hasSize(1);
@@ -41,6 +42,17 @@ class SearchParameterTest extends FhirServerTest {
             .flatMap(r -> r.getSearchParam().stream())
             .map(CapabilityStatement.CapabilityStatementRestResourceSearchParamComponent::getName))
         .contains(code);
+  }
+
+  @Test
+  void dueFindsCoordinationTasksByTheirDeadline() {
+    // profiles/task/examples: Greta's tasks are due 2025-02-25, 03-03, 03-06 and 04-13; utskrivningsklar has no due date
+    Bundle due = searchBundle("/Task?subject=Patient/example-greta&due=le2025-03-04&_sort=due");
+
+    // Only the examples (ids "example-…"): Tasks created by other tests or by the server get ids of their own.
+    assertThat(due.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart())
+        .filteredOn(id -> id.startsWith("example-"))
+        .containsExactly("example-greta-admission-notice", "example-greta-sip-call");
   }
 
   @Test

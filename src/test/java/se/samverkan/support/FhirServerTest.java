@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeEach;
@@ -205,6 +206,16 @@ public abstract class FhirServerTest {
 
   protected <T extends IBaseResource> T parse(Class<T> type, HttpResponse<String> response) {
     return fhirContext.newJsonParser().parseResource(type, response.body());
+  }
+
+  /** POSTs the resource (with the suite token unless the headers name another) and answers Type/id; 201 or fail. */
+  protected IdType create(Resource resource, String... headers) {
+    HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), headers);
+    if (created.statusCode() != 201) {
+      throw new AssertionError(resource.fhirType() + " was refused (" + created.statusCode() + "): " + created.body());
+    }
+    IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
+    return new IdType(id.getResourceType(), id.getIdPart());
   }
 
   protected OperationOutcome outcome(HttpResponse<String> response) {

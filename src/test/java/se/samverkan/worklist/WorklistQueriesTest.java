@@ -322,6 +322,17 @@ class WorklistQueriesTest extends FhirServerTest {
         + idOf("Organization", KOMMUN_KARLSKRONA)), null)).containsExactly("journey-b-sip");
   }
 
+  @Test
+  void coordinationTasksByOwnerAndDueDate() {
+    String vcRonneby = "/Task?owner=Organization/" + idOf("Organization", VC_RONNEBY) + "&status=requested";
+    assertThat(ids(searchBundle(vcRonneby + "&due=le2026-11-03&_sort=due"), null))
+        .containsExactly("journey-a-followup-call");
+    assertThat(ids(searchBundle(vcRonneby + "&due=lt2026-11-03"), null)).isEmpty();
+    // The inskrivningsmeddelande was due within 24 h; utskrivningsklar has no due date.
+    assertThat(ids(searchBundle("/Task?owner=Organization/" + idOf("Organization", VC_KARLSKRONA)
+        + "&due=le2026-10-31"), null)).containsExactly("journey-b-admission-notice-vardcentral");
+  }
+
   // --- helpers
 
   private Bundle worklist(String organizationIdentifier) {

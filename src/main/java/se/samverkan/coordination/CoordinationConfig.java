@@ -1,0 +1,27 @@
+package se.samverkan.coordination;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The rules that turn admissions, discharges and ED visits into coordination Tasks. */
+@Configuration
+public class CoordinationConfig {
+
+  @Bean
+  public CoordinationRules coordinationRules(DaoRegistry daos, CoordinationProperties properties) {
+    return new CoordinationRules(daos, properties);
+  }
+
+  /** On HAPI's own interceptor service: the rules run on its subscription pipeline, outside requests. */
+  @Bean
+  public CoordinationRulesInterceptor coordinationRulesInterceptor(FhirContext fhirContext, DaoRegistry daos,
+      IHapiTransactionService transactions, CoordinationRules rules, IInterceptorService interceptors) {
+    CoordinationRulesInterceptor interceptor = new CoordinationRulesInterceptor(fhirContext, daos, transactions, rules);
+    interceptors.registerInterceptor(interceptor);
+    return interceptor;
+  }
+}

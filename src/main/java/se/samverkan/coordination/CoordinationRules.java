@@ -1,0 +1,265 @@
+package se.samverkan.coordination;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TimeZone;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Task;
+import se.samverkan.security.Ownership;
+
+/**
+ * Which coordination Tasks a change calls for (docs/notifications.md):
+ * <ul>
+ *   <li>an inpatient Encounter of a patient in an active CareTeam: an inskrivningsmeddelande to
+ *       each kommun in the team and to the listed vårdcentral, due admission + 24 h;
+ *   <li>that Encounter finished: a follow-up call by the listed vårdcentral, due discharge + 3 days;
+ *   <li>a Task {@code utskrivningsklar}: a kallelse till SIP by the listed vårdcentral, due 3 days
+ *       after it was authored;
+ *   <li>an ED Encounter of an included patient (a positive inclusion screening at that visit, or an
+ *       active CareTeam): a follow-up call by the listed vårdcentral, due 3 days after the visit.
+ * </ul>
+ * A Task is not created when one with the same code, focus and owner exists already — whether a
+ * rule or a journal system wrote it — so replaying a change creates nothing twice. Created Tasks
+ * belong to the care provider that owns the triggering resource.
+ */
+public class CoordinationRules {
+
+  static final String INSTRUMENT_SYSTEM = "https://samverkan.se/fhir/CodeSystem/instrument";
+  static final String HUVUDMAN_SYSTEM = "https://samverkan.se/fhir/CodeSystem/huvudman-type";
+  /** Identifies a Task made by a rule: {@code <code>:<focus>:<owner>}. */
+  public static final String RULE_IDENTIFIER_SYSTEM = "https://samverkan.se/fhir/coordination-rule";
+  private static final Set<String> INPATIENT = Set.of("IMP", "ACUTE", "NONAC");
+
+  private final DaoRegistry daos;
+  private final CoordinationProperties properties;
+
+  public CoordinationRules(DaoRegistry daos, CoordinationProperties properties) {
+    this.daos = daos;
+    this.properties = properties;
+  }
+
+  /** Whether the resource can trigger a rule at all (cheap; no database access). */
+  public boolean mayTrigger(IBaseResource resource) {
+    return resource instanceof Encounter
+        || resource instanceof Task task && hasCode(task, CoordinationTask.DISCHARGE_READY)
+        || resource instanceof Observation observation && isPositiveScreening(observation);
+  }
+
+  /** The Tasks the resource's current state calls for that do not exist yet. */
+  public List<Task> tasksFor(IBaseResource resource) {
+    List<Task> tasks = new ArrayList<>();
+    if (resource instanceof Encounter encounter) {
+      encounterRules(encounter, tasks);
+    } else if (resource instanceof Observation screening && isPositiveScreening(screening)) {
+      read(Encounter.class, screening.getEncounter()).filter(e -> "EMER".equals(e.getClass_().getCode()))
+          .ifPresent(visit -> edFollowUp(visit, screening, tasks));
+    } else if (resource instanceof Task task && hasCode(task, CoordinationTask.DISCHARGE_READY)) {
+      sipCall(task, tasks);
+    }
+    return tasks;
+  }
+
+  private void encounterRules(Encounter encounter, List<Task> tasks) {
+    Encounter.EncounterStatus status = encounter.getStatus();
+    if (status == Encounter.EncounterStatus.CANCELLED || status == Encounter.EncounterStatus.ENTEREDINERROR
+        || status == Encounter.EncounterStatus.PLANNED) {
+      return;
+    }
+    String encounterClass = encounter.getClass_().getCode();
+    if (INPATIENT.contains(encounterClass)) {
+      List<CareTeam> teams = activeTeams(encounter.getSubject());
+      if (teams.isEmpty()) {
+        return;
+      }
+      if (properties.admissionNotice().enabled() && encounter.getPeriod().hasStart()) {
+        List<Reference> owners = new ArrayList<>(kommuner(teams));
+        listedVardcentral(encounter.getSubject()).ifPresent(owners::add);
+        for (Reference owner : dedupe(owners)) {
+          add(tasks, CoordinationTask.ADMISSION_NOTICE, encounter, encounter, owner,
+              encounter.getPeriod().getStartElement(), properties.admissionNotice().dueAfter());
+        }
+      }
+      if (properties.dischargeFollowUp().enabled() && status == Encounter.EncounterStatus.FINISHED
+          && encounter.getPeriod().hasEnd()) {
+        listedVardcentral(encounter.getSubject()).ifPresent(owner ->
+            add(tasks, CoordinationTask.DISCHARGE_FOLLOW_UP, encounter, encounter, owner,
+                encounter.getPeriod().getEndElement(), properties.dischargeFollowUp().dueAfter()));
+      }
+    } else if ("EMER".equals(encounterClass)) {
+      edFollowUp(encounter, encounter, tasks);
+    }
+  }
+
+  private void edFollowUp(Encounter visit, IBaseResource trigger, List<Task> tasks) {
+    if (!properties.edFollowUp().enabled() || !visit.getPeriod().hasStart()) {
+      return;
+    }
+    boolean included = positiveScreeningAt(visit) || !activeTeams(visit.getSubject()).isEmpty();
+    if (!included) {
+      return;
+    }
+    DateTimeType end = visit.getPeriod().hasEnd() ? visit.getPeriod().getEndElement() : visit.getPeriod().getStartElement();
+    listedVardcentral(visit.getSubject()).ifPresent(owner ->
+        add(tasks, CoordinationTask.ED_FOLLOW_UP, visit, trigger, owner, end, properties.edFollowUp().dueAfter()));
+  }
+
+  private void sipCall(Task dischargeReady, List<Task> tasks) {
+    if (!properties.sipCall().enabled() || dischargeReady.getStatus() == Task.TaskStatus.CANCELLED
+        || dischargeReady.getStatus() == Task.TaskStatus.ENTEREDINERROR) {
+      return;
+    }
+    Reference stay = dischargeReady.hasFocus() ? dischargeReady.getFocus() : dischargeReady.getEncounter();
+    Optional<Encounter> encounter = read(Encounter.class, stay);
+    DateTimeType from = dischargeReady.hasAuthoredOn() ? dischargeReady.getAuthoredOnElement() : DateTimeType.now();
+    if (encounter.isEmpty()) {
+      return;
+    }
+    listedVardcentral(dischargeReady.getFor()).ifPresent(owner ->
+        add(tasks, CoordinationTask.SIP_CALL, encounter.get(), dischargeReady, owner, from, properties.sipCall().dueAfter()));
+  }
+
+  private void add(List<Task> tasks, CoordinationTask kind, Encounter encounter, IBaseResource trigger,
+      Reference owner, DateTimeType from, Duration dueAfter) {
+    String focus = "Encounter/" + encounter.getIdElement().getIdPart();
+    if (exists(kind, focus, owner.getReference())) {
+      return;
+    }
+    Task task = new Task();
+    task.getMeta().addProfile(kind.profile);
+    task.addIdentifier().setSystem(RULE_IDENTIFIER_SYSTEM).setValue(kind.code + ":" + focus + ":" + owner.getReference());
+    task.setStatus(Task.TaskStatus.REQUESTED).setIntent(Task.TaskIntent.ORDER);
+    task.getCode().setText(kind.display).addCoding().setSystem(CoordinationTask.CODE_SYSTEM).setCode(kind.code)
+        .setDisplay(kind.display);
+    task.setDescription(kind.description);
+    task.setFor(new Reference(encounter.getSubject().getReference()));
+    task.setFocus(new Reference(focus));
+    task.setEncounter(new Reference(focus));
+    task.setAuthoredOn(new Date());
+    if (encounter.hasServiceProvider()) {
+      task.setRequester(new Reference(encounter.getServiceProvider().getReference()));
+    }
+    task.setOwner(new Reference(owner.getReference()));
+    TimeZone zone = from.getTimeZone() == null ? TimeZone.getDefault() : from.getTimeZone();
+    task.getRestriction().getPeriod().setEndElement(
+        new DateTimeType(new Date(from.getValue().getTime() + dueAfter.toMillis()), TemporalPrecisionEnum.SECOND, zone));
+    Ownership.careProvider(trigger).ifPresent(careProvider ->
+        Ownership.record(task, careProvider, Ownership.unit(trigger).orElse(null)));
+    tasks.add(task);
+  }
+
+  private boolean exists(CoordinationTask kind, String focus, String owner) {
+    SearchParameterMap query = SearchParameterMap.newSynchronous()
+        .add(Task.SP_CODE, new TokenParam(CoordinationTask.CODE_SYSTEM, kind.code))
+        .add(Task.SP_FOCUS, new ReferenceParam(focus))
+        .add(Task.SP_OWNER, new ReferenceParam(owner));
+    query.setCount(1);
+    return !daos.getResourceDao(Task.class).search(query, new SystemRequestDetails()).isEmpty();
+  }
+
+  private List<CareTeam> activeTeams(Reference patient) {
+    if (!patient.hasReference()) {
+      return List.of();
+    }
+    SearchParameterMap query = SearchParameterMap.newSynchronous()
+        .add(CareTeam.SP_SUBJECT, new ReferenceParam(patient.getReference()))
+        .add(CareTeam.SP_STATUS, new TokenParam("active"));
+    return daos.getResourceDao(CareTeam.class).search(query, new SystemRequestDetails()).getAllResources().stream()
+        .map(CareTeam.class::cast).toList();
+  }
+
+  /** The kommuner taking part in the teams: as participant, on a participant's behalf, or managing. */
+  private List<Reference> kommuner(List<CareTeam> teams) {
+    Set<String> organizations = new LinkedHashSet<>();
+    for (CareTeam team : teams) {
+      team.getManagingOrganization().forEach(r -> organizations.add(r.getReference()));
+      for (CareTeam.CareTeamParticipantComponent participant : team.getParticipant()) {
+        if ("Organization".equals(participant.getMember().getReferenceElement().getResourceType())) {
+          organizations.add(participant.getMember().getReference());
+        }
+        if (participant.hasOnBehalfOf()) {
+          organizations.add(participant.getOnBehalfOf().getReference());
+        }
+      }
+    }
+    return organizations.stream()
+        .filter(reference -> read(Organization.class, new Reference(reference)).filter(CoordinationRules::isKommun).isPresent())
+        .map(Reference::new)
+        .toList();
+  }
+
+  private static boolean isKommun(Organization organization) {
+    return organization.getType().stream().flatMap(t -> t.getCoding().stream())
+        .anyMatch(c -> HUVUDMAN_SYSTEM.equals(c.getSystem()) && "kommun".equals(c.getCode()));
+  }
+
+  /** The vårdcentral the patient is listed at: the Organization in {@code generalPractitioner}. */
+  private Optional<Reference> listedVardcentral(Reference patientReference) {
+    return read(Patient.class, patientReference).flatMap(patient -> patient.getGeneralPractitioner().stream()
+        .filter(r -> "Organization".equals(r.getReferenceElement().getResourceType()))
+        .map(r -> new Reference(r.getReferenceElement().toUnqualifiedVersionless().getValue()))
+        .findFirst());
+  }
+
+  private boolean positiveScreeningAt(Encounter visit) {
+    SearchParameterMap query = SearchParameterMap.newSynchronous()
+        .add(Observation.SP_ENCOUNTER, new ReferenceParam("Encounter/" + visit.getIdElement().getIdPart()))
+        .add(Observation.SP_CODE, new TokenParam(INSTRUMENT_SYSTEM, "ed-screening"));
+    return daos.getResourceDao(Observation.class).search(query, new SystemRequestDetails()).getAllResources().stream()
+        .map(Observation.class::cast).anyMatch(CoordinationRules::isPositiveScreening);
+  }
+
+  private static boolean isPositiveScreening(Observation observation) {
+    return observation.getCode().getCoding().stream()
+            .anyMatch(c -> INSTRUMENT_SYSTEM.equals(c.getSystem()) && "ed-screening".equals(c.getCode()))
+        && observation.getValue() instanceof BooleanType value && value.booleanValue()
+        && observation.getStatus() != Observation.ObservationStatus.ENTEREDINERROR
+        && observation.hasEncounter();
+  }
+
+  private static boolean hasCode(Task task, String code) {
+    return task.getCode().getCoding().stream()
+        .anyMatch(c -> CoordinationTask.CODE_SYSTEM.equals(c.getSystem()) && code.equals(c.getCode()));
+  }
+
+  private static List<Reference> dedupe(List<Reference> references) {
+    Set<String> seen = new LinkedHashSet<>();
+    return references.stream().filter(r -> seen.add(r.getReference())).toList();
+  }
+
+  private <T extends IBaseResource> Optional<T> read(Class<T> type, Reference reference) {
+    if (reference == null || !reference.hasReference()) {
+      return Optional.empty();
+    }
+    IdType id = new IdType(reference.getReference());
+    if (!id.hasIdPart() || !daos.getResourceDao(type).getResourceType().getSimpleName().equals(id.getResourceType())) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(daos.getResourceDao(type).read(id.toUnqualifiedVersionless(), new SystemRequestDetails()));
+    } catch (ResourceNotFoundException | ResourceGoneException e) {
+      return Optional.empty();
+    }
+  }
+}
