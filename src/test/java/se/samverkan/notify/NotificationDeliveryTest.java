@@ -16,9 +16,8 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.Type;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.WebhookReceiver;
@@ -33,17 +32,7 @@ class NotificationDeliveryTest extends FhirServerTest {
 
   private static final String SECRET_TEXT = "Vill kunna gå till kyrkan på söndagar";
 
-  private WebhookReceiver receiver;
-
-  @BeforeEach
-  void startReceiver() {
-    receiver = WebhookReceiver.start(0);
-  }
-
-  @AfterEach
-  void stopReceiver() {
-    receiver.close();
-  }
+  @RegisterExtension final WebhookReceiver receiver = WebhookReceiver.perTest();
 
   @Test
   void aChangeIsNotifiedWithinSecondsNamingTheResourceButNotItsContent() {

@@ -12,9 +12,8 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Subscription;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import se.samverkan.security.AccessPolicy;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.Journeys;
@@ -28,17 +27,7 @@ class SubscriptionAccessTest extends FhirServerTest {
 
   private static final String KOMMUN_RONNEBY = "SE2120000837-SV1081";
 
-  private WebhookReceiver receiver;
-
-  @BeforeEach
-  void startReceiver() {
-    receiver = WebhookReceiver.start(0);
-  }
-
-  @AfterEach
-  void stopReceiver() {
-    receiver.close();
-  }
+  @RegisterExtension final WebhookReceiver receiver = WebhookReceiver.perTest();
 
   @Test
   void theKommunHearsOfTheRegionsChangesOnlyForPatientsWhoConsented() {
