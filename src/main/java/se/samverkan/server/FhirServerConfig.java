@@ -110,6 +110,11 @@ public class FhirServerConfig {
   }
 
   @Bean
+  public ConditionalWriteRetryInterceptor conditionalWriteRetryInterceptor() {
+    return new ConditionalWriteRetryInterceptor();
+  }
+
+  @Bean
   public CapabilityStatementCustomizer capabilityStatementCustomizer(
       Optional<BuildProperties> build) {
     return new CapabilityStatementCustomizer(
