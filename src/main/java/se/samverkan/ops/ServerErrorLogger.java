@@ -39,7 +39,11 @@ public class ServerErrorLogger implements ServerInterceptor {
   /** Sees the exception as it will be answered, after HAPI has mapped it to a status. */
   @Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
   public boolean logServerFailure(RequestDetails request, BaseServerResponseException exception) {
-    if (exception.getStatusCode() >= 500) {
+    if (exception.getStatusCode() == 503) {
+      // The database is away (DatabaseUnavailableInterceptor): one line each, no stack trace.
+      log.warn("Service unavailable on {} {}", request.getRequestType(),
+          patterns.of("/fhir/" + (request.getRequestPath() == null ? "" : request.getRequestPath())));
+    } else if (exception.getStatusCode() >= 500) {
       String path = request.getRequestPath() == null ? "" : request.getRequestPath();
       log.error(
           "Internal error {} on {} {}",

@@ -110,6 +110,11 @@ public class FhirServerConfig {
   }
 
   @Bean
+  public DatabaseUnavailableInterceptor databaseUnavailableInterceptor() {
+    return new DatabaseUnavailableInterceptor();
+  }
+
+  @Bean
   public ConditionalWriteRetryInterceptor conditionalWriteRetryInterceptor() {
     return new ConditionalWriteRetryInterceptor();
   }
