@@ -30,12 +30,18 @@ class CoordinationRulesTest extends FhirServerTest {
   private static final String CODES = "https://samverkan.se/fhir/CodeSystem/coordination-task";
   private static final String OPEN = "requested,received,accepted,ready,in-progress,on-hold";
 
+  /** The journeys go in once per run; the rules' Tasks for them are made by then. */
+  private static boolean journeysLoaded;
+
   private IdType kommunRonneby;
   private IdType vcRonneby;
 
   @BeforeEach
   void loadTheCounty() {
-    loadJourneys();
+    if (!journeysLoaded) {
+      loadJourneys();
+      journeysLoaded = true;
+    }
     kommunRonneby = new IdType("Organization", idOf("Organization", Journeys.KOMMUN_RONNEBY));
     vcRonneby = new IdType("Organization", idOf("Organization", Journeys.VC_RONNEBY));
   }
