@@ -73,7 +73,10 @@ public class ServerErrorLogger implements ServerInterceptor {
         codes.add(matcher.group());
       }
     }
-    return exception.getClass().getName() + (codes.isEmpty() ? "" : " " + String.join(" ", codes));
+    // A SQL state (e.g. 08006, connection failure) says what went wrong without any data.
+    String sqlState = exception instanceof java.sql.SQLException sql && sql.getSQLState() != null
+        ? " SQLState " + sql.getSQLState() : "";
+    return exception.getClass().getName() + (codes.isEmpty() ? "" : " " + String.join(" ", codes)) + sqlState;
   }
 
   /** Carries only the original's class name and codes; the message text is left out on purpose. */

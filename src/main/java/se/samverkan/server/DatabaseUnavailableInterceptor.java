@@ -5,7 +5,6 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.regex.Pattern;
@@ -39,30 +38,44 @@ public class DatabaseUnavailableInterceptor implements ServerInterceptor {
   }
 
   /**
-   * HAPI's search threads keep only the root cause's message of a failure (no exception chain):
-   * these are the JDBC driver's and the pool's words for a database that is gone.
+   * The JDBC driver's and the pool's words for a database that is gone. Needed because HAPI's
+   * search threads keep only the root cause's message of a failure, and some drivers' exceptions
+   * for a closed connection carry no SQL state.
    */
   private static final Pattern CONNECTION_LOST = Pattern.compile(
-      "Connection is not available|Unable to acquire JDBC Connection|Connection refused|Broken pipe"
+      "Connection is not available|Unable to acquire JDBC Connection|Connection refused|Broken pipe|Connection is closed"
           + "|I/O error occurred while sending to the backend|This connection has been closed|terminating connection");
 
-  /** A connection that cannot be had or was lost: SQL state class 08, or 57P (server shutting down). */
+  /**
+   * A connection that cannot be had or was lost, anywhere in the exception's causes (and what they
+   * suppressed): Spring's and Hibernate's connection failures, SQL state class 08 or 57P (server
+   * shutting down), or one of the messages above.
+   */
   static boolean isDatabaseUnavailable(Throwable exception) {
-    if (exception instanceof InternalErrorException && exception.getCause() == null && exception.getMessage() != null
-        && CONNECTION_LOST.matcher(exception.getMessage()).find()) {
+    return isDatabaseUnavailable(exception, 0);
+  }
+
+  private static boolean isDatabaseUnavailable(Throwable t, int depth) {
+    if (t == null || depth > 30) {
+      return false;
+    }
+    if (t instanceof CannotCreateTransactionException || t instanceof DataAccessResourceFailureException
+        || t instanceof SQLTransientConnectionException
+        || t.getClass().getName().equals("org.hibernate.exception.JDBCConnectionException")) {
       return true;
     }
-    for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof CannotCreateTransactionException || t instanceof DataAccessResourceFailureException
-          || t instanceof SQLTransientConnectionException
-          || t.getClass().getName().equals("org.hibernate.exception.JDBCConnectionException")) {
-        return true;
-      }
-      if (t instanceof SQLException sql && sql.getSQLState() != null
-          && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+    if (t instanceof SQLException sql && sql.getSQLState() != null
+        && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+      return true;
+    }
+    if (t.getMessage() != null && CONNECTION_LOST.matcher(t.getMessage()).find()) {
+      return true;
+    }
+    for (Throwable suppressed : t.getSuppressed()) {
+      if (isDatabaseUnavailable(suppressed, depth + 1)) {
         return true;
       }
     }
-    return false;
+    return t.getCause() != t && isDatabaseUnavailable(t.getCause(), depth + 1);
   }
 }

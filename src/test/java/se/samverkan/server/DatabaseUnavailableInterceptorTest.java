@@ -50,6 +50,17 @@ class DatabaseUnavailableInterceptorTest {
   }
 
   @Test
+  void aCommitOnAConnectionThePoolHadClosedIs503() {
+    RuntimeException rollback = new RuntimeException("Unable to rollback against JDBC Connection",
+        new SQLException("Connection is closed"));
+    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(new InternalErrorException("HAPI-0389", rollback)))
+        .isTrue();
+    RuntimeException withSuppressed = new RuntimeException("commit failed");
+    withSuppressed.addSuppressed(new SQLTransientConnectionException("timed out"));
+    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(withSuppressed)).isTrue();
+  }
+
+  @Test
   void otherFailuresStayTheirOwn() {
     assertThat(interceptor.databaseUnavailable(null, new SQLException("duplicate key", "23505"))).isNull();
     assertThat(interceptor.databaseUnavailable(null, new IllegalStateException("bug"))).isNull();
