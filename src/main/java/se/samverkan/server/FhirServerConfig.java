@@ -115,8 +115,8 @@ public class FhirServerConfig {
   }
 
   @Bean
-  public ConditionalWriteRetryInterceptor conditionalWriteRetryInterceptor() {
-    return new ConditionalWriteRetryInterceptor();
+  public ConditionalWriteInterceptor conditionalWriteInterceptor() {
+    return new ConditionalWriteInterceptor();
   }
 
   @Bean

@@ -1,0 +1,116 @@
+package se.samverkan.server;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.model.ResourceVersionConflictResolutionStrategy;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import com.google.common.util.concurrent.Striped;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import org.hl7.fhir.r4.model.Bundle;
+
+/**
+ * The same conditional create or conditional update sent by several clients at once must leave
+ * one resource. HAPI's unique index on the match URL catches parallel conditional creates, but
+ * not a conditional update that creates: the first client's create is followed by the second
+ * client's update, which drops the index row, and a third client that matched nothing before the
+ * first commit creates a duplicate. So:
+ * <ul>
+ *   <li>requests (and transaction entries) with the same condition run one after another in this
+ *       server: each condition takes a lock until the request has committed;
+ *   <li>a request that still loses HAPI's race (409 "conditional constraint failure") is retried,
+ *       runs its condition again and finds the winner — never one that names a version
+ *       (If-Match), which must lose with 412.
+ * </ul>
+ * The locks are per server instance, like HAPI's subscription channels (one instance is the
+ * supported deployment; see docs/reliability.md).
+ */
+@Interceptor
+public class ConditionalWriteInterceptor implements ServerInterceptor {
+
+  static final int MAX_RETRIES = 3;
+  private static final String HELD = ConditionalWriteInterceptor.class.getName() + ".held";
+  private static final long WAIT_SECONDS = 60;
+
+  private final Striped<Lock> locks = Striped.lock(512);
+
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+  public void lockConditions(RequestDetails request) throws InterruptedException {
+    Set<String> conditions = conditions(request);
+    if (conditions.isEmpty()) {
+      return;
+    }
+    List<Lock> held = new ArrayList<>();
+    request.getUserData().put(HELD, held);
+    for (Lock lock : locks.bulkGet(conditions)) { // bulkGet orders the stripes: no deadlock
+      if (!lock.tryLock(WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new ResourceVersionConflictException(
+            "Another request with the same condition has been running for a minute; try again");
+      }
+      held.add(lock);
+    }
+  }
+
+  @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+  public void unlockConditions(RequestDetails request) {
+    @SuppressWarnings("unchecked")
+    List<Lock> held = (List<Lock>) request.getUserData().remove(HELD);
+    if (held != null) {
+      for (int i = held.size() - 1; i >= 0; i--) {
+        held.get(i).unlock();
+      }
+    }
+  }
+
+  @Hook(Pointcut.STORAGE_VERSION_CONFLICT)
+  public ResourceVersionConflictResolutionStrategy retryConditionalWrites(RequestDetails request) {
+    ResourceVersionConflictResolutionStrategy strategy = new ResourceVersionConflictResolutionStrategy();
+    if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) == null && !conditions(request).isEmpty()
+        && !(request.getResource() instanceof Bundle bundle
+            && bundle.getEntry().stream().anyMatch(entry -> entry.getRequest().hasIfMatch()))) {
+      strategy.setRetry(true);
+      strategy.setMaxRetries(MAX_RETRIES);
+    }
+    return strategy;
+  }
+
+  /** The conditions of a conditional create or update, or of such transaction entries: Type?criteria. */
+  private static Set<String> conditions(RequestDetails request) {
+    Set<String> conditions = new LinkedHashSet<>();
+    RestOperationTypeEnum operation = request.getRestOperationType();
+    if (operation == RestOperationTypeEnum.CREATE && request.getHeader(Constants.HEADER_IF_NONE_EXIST) != null) {
+      conditions.add(normalized(request.getResourceName() + "?" + request.getHeader(Constants.HEADER_IF_NONE_EXIST)));
+    } else if (operation == RestOperationTypeEnum.UPDATE && (request.getId() == null || !request.getId().hasIdPart())
+        && request.getConditionalUrl(RestOperationTypeEnum.UPDATE) != null) {
+      conditions.add(normalized(request.getConditionalUrl(RestOperationTypeEnum.UPDATE)));
+    } else if ((operation == RestOperationTypeEnum.TRANSACTION || operation == RestOperationTypeEnum.BATCH)
+        && request.getResource() instanceof Bundle bundle) {
+      for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+        Bundle.BundleEntryRequestComponent entryRequest = entry.getRequest();
+        if (entryRequest.getMethod() == Bundle.HTTPVerb.POST && entryRequest.hasIfNoneExist()) {
+          conditions.add(normalized(entryRequest.getUrl() + "?" + entryRequest.getIfNoneExist()));
+        } else if (entryRequest.getMethod() == Bundle.HTTPVerb.PUT && entryRequest.getUrl() != null
+            && entryRequest.getUrl().contains("?")) {
+          conditions.add(normalized(entryRequest.getUrl()));
+        }
+      }
+    }
+    return conditions;
+  }
+
+  /** One form for the same condition however it was encoded; the resource type first. */
+  private static String normalized(String condition) {
+    String decoded = URLDecoder.decode(condition.replace("+", "%2B"), StandardCharsets.UTF_8);
+    return decoded.startsWith("/") ? decoded.substring(1) : decoded;
+  }
+}
