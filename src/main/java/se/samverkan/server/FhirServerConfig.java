@@ -22,7 +22,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.core.Ordered;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -101,6 +103,20 @@ public class FhirServerConfig {
         new ServletRegistrationBean<>(fhirServer, FHIR_PATH + "/*");
     registration.setName("fhir");
     registration.setLoadOnStartup(1);
+    return registration;
+  }
+
+  /**
+   * The request size limit, on the FHIR endpoint only. It runs right after the access log (which
+   * records the 413) and before the token check: an oversized body is refused before any work.
+   */
+  @Bean
+  public FilterRegistrationBean<RequestSizeLimitFilter> requestSizeLimitFilter(
+      FhirServerProperties properties, FhirContext fhirContext) {
+    FilterRegistrationBean<RequestSizeLimitFilter> registration =
+        new FilterRegistrationBean<>(new RequestSizeLimitFilter(properties.maxRequestSize(), fhirContext));
+    registration.addUrlPatterns(FHIR_PATH + "/*", FHIR_PATH);
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
     return registration;
   }
 
