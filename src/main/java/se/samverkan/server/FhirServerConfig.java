@@ -126,6 +126,11 @@ public class FhirServerConfig {
   }
 
   @Bean
+  public HostileInputInterceptor hostileInputInterceptor(FhirContext fhirContext) {
+    return new HostileInputInterceptor(fhirContext);
+  }
+
+  @Bean
   public CapabilityStatementCustomizer capabilityStatementCustomizer(
       Optional<BuildProperties> build) {
     return new CapabilityStatementCustomizer(
