@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.SearchPreferHandlingInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
@@ -91,6 +92,10 @@ public class FhirServerConfig {
     server.setPagingProvider(pagingProvider);
 
     interceptors.forEach(server::registerInterceptor);
+    // A search naming a parameter the server does not know is refused with 400 naming it (strict,
+    // HAPI's default here): a misspelt parameter silently ignored would widen the search, e.g. to
+    // every patient. A client that prefers otherwise says so with Prefer: handling=lenient.
+    server.registerInterceptor(new SearchPreferHandlingInterceptor(searchParamRegistry));
     if (properties.openApi()) {
       server.registerInterceptor(new OpenApiInterceptor());
     }
