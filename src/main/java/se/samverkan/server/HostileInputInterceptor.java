@@ -10,15 +10,21 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.api.IQueryParameterType;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.NumberParam;
 import ca.uhn.fhir.rest.param.QuantityParam;
+import ca.uhn.fhir.rest.server.RestfulServerUtils;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.util.IModelVisitor2;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +51,8 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
  *       {@code numeric(19,2)}: 409 with SQL), beyond a double (quantity index: 500), or with more
  *       than {@value #MAX_DECIMAL_PLACES} decimal places (1e-999999 was stored as a million digits
  *       that the JSON parser then refused to read back: every later read of it failed);
+ *   <li>JSON numbers with an exponent beyond ±{@value #MAX_EXPONENT}: HAPI expands them to all
+ *       their digits and parses those again, 14 s of CPU for {@code 1e999999};
  *   <li>a negative {@code _offset} (500 from the paging layer);
  *   <li>a body HAPI's parser trips over instead of reporting (a {@code Bundle.entry.resource} that
  *       is a string, number, array or null: "theResource must not be null", 500), a {@code near}
@@ -66,6 +74,8 @@ public class HostileInputInterceptor implements ServerInterceptor {
   /** Exclusive bound on a decimal's magnitude: what HAPI's number index (numeric(19,2)) holds. */
   static final BigDecimal MAX_DECIMAL = BigDecimal.TEN.pow(17);
   static final int MAX_DECIMAL_PLACES = 100;
+  static final int MAX_EXPONENT = 1000;
+  private static final JsonFactory JSON_TOKENS = new JsonFactory();
 
   static final String INTERNAL_ERROR_MESSAGE =
       "The server failed to process this request. The failure has been logged; if it persists,"
@@ -87,14 +97,55 @@ public class HostileInputInterceptor implements ServerInterceptor {
     this.fhirContext = fhirContext;
   }
 
+  // --- Bodies, before HAPI parses them
+
+  /**
+   * HAPI's JSON parser hands a decimal to the model as {@code toPlainString()}: "1e999999" becomes a
+   * million digits, which then take quadratic time to parse back (14 s of CPU for an 80-byte body,
+   * a minute for 1e2000000). Numbers with an exponent beyond ±{@value #MAX_EXPONENT} are refused
+   * before that happens; Jackson's token scan costs milliseconds per megabyte.
+   */
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+  public boolean checkJsonNumbers(RequestDetails request) {
+    if (RestfulServerUtils.determineRequestEncodingNoDefault(request) != EncodingEnum.JSON) {
+      return true;
+    }
+    byte[] body = request.loadRequestContents();
+    if (body == null || body.length == 0) {
+      return true;
+    }
+    try (JsonParser parser = JSON_TOKENS.createParser(body)) {
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        if (token == JsonToken.VALUE_NUMBER_FLOAT && exponentTooLarge(parser.getText())) {
+          String number = parser.getText();
+          throw new InvalidRequestException("The number " + (number.length() > 40 ? number.substring(0, 40) + "…" : number)
+              + " in the request body has an exponent beyond ±" + MAX_EXPONENT + ", which this server does not take");
+        }
+      }
+    } catch (IOException malformed) {
+      // Not well-formed JSON, or over Jackson's limits: HAPI's parser says what is wrong.
+    }
+    return true;
+  }
+
+  static boolean exponentTooLarge(String number) {
+    int e = Math.max(number.indexOf('e'), number.indexOf('E'));
+    if (e < 0) {
+      return false;
+    }
+    String digits = number.substring(e + 1).replaceFirst("^[+-]?0*", "");
+    return digits.length() > 4 || (!digits.isEmpty() && Integer.parseInt(digits) > MAX_EXPONENT);
+  }
+
   // --- Writes
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  /** First among the storage hooks, before any of them encodes the resource. */
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = -100)
   public void created(IBaseResource resource) {
     checkValues(resource);
   }
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = -100)
   public void updated(IBaseResource previous, IBaseResource resource) {
     checkValues(resource);
   }

@@ -67,6 +67,16 @@ class HostileInputInterceptorTest {
   }
 
   @Test
+  void exponentsBeyondAThousandAreTooLarge() {
+    assertThat(HostileInputInterceptor.exponentTooLarge("1e1000")).isFalse();
+    assertThat(HostileInputInterceptor.exponentTooLarge("-2.5E-0001000")).isFalse();
+    assertThat(HostileInputInterceptor.exponentTooLarge("12.5")).isFalse();
+    assertThat(HostileInputInterceptor.exponentTooLarge("1e1001")).isTrue();
+    assertThat(HostileInputInterceptor.exponentTooLarge("1E-999999")).isTrue();
+    assertThat(HostileInputInterceptor.exponentTooLarge("1e+99999999999999999999")).isTrue();
+  }
+
+  @Test
   void decimalsStayWithinWhatTheSearchIndexHolds() {
     assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("99999999999999999.99"))).isEmpty();
     assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("-99999999999999999.99"))).isEmpty();
