@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.util.ResourceUtil;
 import ca.uhn.fhir.validation.FhirValidator;
@@ -65,6 +66,9 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
     // HAPI keeps the request body beside the parsed resource and would validate that; what is
     // stored is the resource as interceptors (e.g. IdentifierNormalizer) have left it.
     ResourceUtil.clearRawStringFromResource(resource);
+    // That leaves the body's encoding recorded: for an XML request the validator would then read
+    // the resource it encodes as JSON as XML and refuse every XML write ("not valid XML").
+    ResourceUtil.addRawDataToResource(resource, EncodingEnum.JSON, null);
     ValidationOptions options = new ValidationOptions();
     profiles.forEach(options::addProfile);
     ValidationResult result = validator.validateWithResult(resource, options);

@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.SearchPreferHandlingInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
@@ -22,7 +23,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.core.Ordered;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -89,6 +92,10 @@ public class FhirServerConfig {
     server.setPagingProvider(pagingProvider);
 
     interceptors.forEach(server::registerInterceptor);
+    // A search naming a parameter the server does not know is refused with 400 naming it (strict,
+    // HAPI's default here): a misspelt parameter silently ignored would widen the search, e.g. to
+    // every patient. A client that prefers otherwise says so with Prefer: handling=lenient.
+    server.registerInterceptor(new SearchPreferHandlingInterceptor(searchParamRegistry));
     if (properties.openApi()) {
       server.registerInterceptor(new OpenApiInterceptor());
     }
@@ -101,6 +108,20 @@ public class FhirServerConfig {
         new ServletRegistrationBean<>(fhirServer, FHIR_PATH + "/*");
     registration.setName("fhir");
     registration.setLoadOnStartup(1);
+    return registration;
+  }
+
+  /**
+   * The request size limit, on the FHIR endpoint only. It runs right after the access log (which
+   * records the 413) and before the token check: an oversized body is refused before any work.
+   */
+  @Bean
+  public FilterRegistrationBean<RequestSizeLimitFilter> requestSizeLimitFilter(
+      FhirServerProperties properties, FhirContext fhirContext) {
+    FilterRegistrationBean<RequestSizeLimitFilter> registration =
+        new FilterRegistrationBean<>(new RequestSizeLimitFilter(properties.maxRequestSize(), fhirContext));
+    registration.addUrlPatterns(FHIR_PATH + "/*", FHIR_PATH);
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
     return registration;
   }
 
@@ -117,6 +138,11 @@ public class FhirServerConfig {
   @Bean
   public ConditionalWriteInterceptor conditionalWriteInterceptor() {
     return new ConditionalWriteInterceptor();
+  }
+
+  @Bean
+  public HostileInputInterceptor hostileInputInterceptor(FhirContext fhirContext) {
+    return new HostileInputInterceptor(fhirContext);
   }
 
   @Bean

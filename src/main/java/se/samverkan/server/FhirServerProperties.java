@@ -1,6 +1,7 @@
 package se.samverkan.server;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Keys under {@code samverkan.fhir}.
@@ -13,6 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     {@code /fhir/swagger-ui/}
  * @param scanLimit the most resources one search inside {@code Patient/$worklist} or
  *     {@code Observation/$lastn} may read (both answer in one page); more is refused with 400
+ * @param maxRequestSize the largest request body accepted at {@code /fhir}; a larger one is refused
+ *     with 413 before it is read into memory
  */
 @ConfigurationProperties("samverkan.fhir")
 public record FhirServerProperties(
@@ -20,7 +23,8 @@ public record FhirServerProperties(
     Integer defaultPageSize,
     Integer maxPageSize,
     Boolean openApi,
-    Integer scanLimit) {
+    Integer scanLimit,
+    DataSize maxRequestSize) {
 
   public FhirServerProperties {
     publicBaseUrl = publicBaseUrl == null ? "" : publicBaseUrl.trim();
@@ -28,5 +32,6 @@ public record FhirServerProperties(
     maxPageSize = maxPageSize == null ? 200 : maxPageSize;
     openApi = openApi == null ? Boolean.TRUE : openApi;
     scanLimit = scanLimit == null ? 10_000 : scanLimit;
+    maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(10) : maxRequestSize;
   }
 }
