@@ -79,7 +79,9 @@ public final class PopulationGenerator {
   /**
    * About 600 entries a bundle, never 800: loading a bundle again, HAPI 8.8 prefetches the
    * matched resources in chunks of 800 and asserts each chunk is smaller than that, so with
-   * assertions on (as in tests) a transaction updating 800 or more resources fails.
+   * assertions on (as in tests) a transaction updating 800 or more resources fails. The
+   * benchmark writes one patient a bundle instead: HAPI's check that no two conditional entries
+   * of a transaction match the same resource costs entries² (docs/performance.md).
    */
   static final int PATIENTS_PER_BUNDLE = 5;
   /** Self-monitoring spans at least this many days up to the reference date. */
@@ -180,18 +182,19 @@ public final class PopulationGenerator {
     this.seed = seed;
   }
 
-  /** {@code PopulationGenerator <patients> <seed> <output dir> <00-county.json>} */
+  /** {@code PopulationGenerator <patients> <seed> <output dir> <00-county.json> [<patients per bundle>]} */
   public static void main(String[] args) throws IOException {
     int patients = args.length > 0 ? Integer.parseInt(args[0].trim()) : 1000;
     long seed = args.length > 1 ? Long.parseLong(args[1].trim()) : DEFAULT_SEED;
     Path out = Path.of(args.length > 2 ? args[2] : "target/population");
     Path county = Path.of(args.length > 3 ? args[3] : "examples/00-county.json");
+    int perBundle = args.length > 4 ? Integer.parseInt(args[4].trim()) : PATIENTS_PER_BUNDLE;
     // HAPI announces its version and context at INFO; the summary line is all a user needs.
     if (LoggerFactory.getLogger("ca.uhn.fhir") instanceof ch.qos.logback.classic.Logger hapi) {
       hapi.setLevel(ch.qos.logback.classic.Level.WARN);
     }
     long start = System.nanoTime();
-    Result result = new PopulationGenerator(seed).write(patients, out, county);
+    Result result = new PopulationGenerator(seed).write(patients, perBundle, out, county);
     System.out.printf(Locale.ROOT, "Population (seed %d): %d patients, %d bundles, %d resources in %s"
             + " (plus 00-county.json), %.1f s%n", seed, result.patients(), result.bundles(),
         result.resources(), result.directory(), (System.nanoTime() - start) / 1e9);
@@ -202,8 +205,16 @@ public final class PopulationGenerator {
    * earlier run there (a smaller population must not leave stale bundles behind).
    */
   public Result write(int patients, Path out, Path county) throws IOException {
+    return write(patients, PATIENTS_PER_BUNDLE, out, county);
+  }
+
+  /** As {@link #write(int, Path, Path)}, with {@code perBundle} patients in each bundle. */
+  public Result write(int patients, int perBundle, Path out, Path county) throws IOException {
     if (patients < 1 || patients > 100_000) {
       throw new IllegalArgumentException("patients must be 1–100000, was " + patients);
+    }
+    if (perBundle < 1 || perBundle > 5) {
+      throw new IllegalArgumentException("patients per bundle must be 1–5 (HAPI's 800-entry limit), was " + perBundle);
     }
     Files.createDirectories(out);
     try (Stream<Path> old = Files.list(out)) {
@@ -217,9 +228,9 @@ public final class PopulationGenerator {
     Set<String> taken = new HashSet<>();
     int bundles = 0;
     int resources = 0;
-    for (int first = 1; first <= patients; first += PATIENTS_PER_BUNDLE) {
+    for (int first = 1; first <= patients; first += perBundle) {
       Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-      for (int index = first; index < first + PATIENTS_PER_BUNDLE && index <= patients; index++) {
+      for (int index = first; index < first + perBundle && index <= patients; index++) {
         Person person = new Person(index, new Random(people.nextLong()), taken);
         entries(person).forEach(bundle::addEntry);
       }

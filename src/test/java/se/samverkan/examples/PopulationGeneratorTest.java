@@ -1,6 +1,7 @@
 package se.samverkan.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -90,6 +91,23 @@ class PopulationGeneratorTest {
 
     assertThat(Files.mismatch(population.resolve("population-0001.json"), larger.resolve("population-0001.json")))
         .isEqualTo(-1);
+  }
+
+  @Test
+  void onePatientABundleHoldsTheSameEntriesInTheSameOrder() throws IOException {
+    Path single = tmp.resolve("single");
+    PopulationGenerator.Result result = new PopulationGenerator(SEED).write(PATIENTS, 1, single, COUNTY);
+
+    assertThat(result.bundles()).isEqualTo(PATIENTS);
+    List<JsonNode> singleEntries = new ArrayList<>();
+    for (Path file : populationFiles(single)) {
+      JsonNode bundle = JSON.readTree(file.toFile());
+      assertThat(bundle.path("entry").get(0).path("resource").path("resourceType").asText()).isEqualTo("Patient");
+      bundle.path("entry").forEach(singleEntries::add);
+    }
+    assertThat(singleEntries).isEqualTo(entries);
+    assertThatThrownBy(() -> new PopulationGenerator(SEED).write(PATIENTS, 6, single, COUNTY))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
