@@ -40,6 +40,11 @@ public class AccessControlConfig {
   }
 
   @Bean
+  AccessLookupPrefetch accessLookupPrefetch(AccessPolicy policy) {
+    return new AccessLookupPrefetch(policy);
+  }
+
+  @Bean
   WithheldEntriesInterceptor withheldEntriesInterceptor() {
     return new WithheldEntriesInterceptor();
   }

@@ -9,6 +9,8 @@ import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -19,9 +21,11 @@ import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
 import org.hl7.fhir.instance.model.api.IAnyResource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Reference;
 
 /**
  * Who may read what (docs/security.md). A caller reads a resource when
@@ -119,6 +123,28 @@ public class AccessPolicy {
     return emergencyUsed ? Verdict.EMERGENCY : Verdict.SHARED;
   }
 
+  /**
+   * Looks up, in two searches, what {@link #decide} would otherwise look up patient by patient for
+   * these resources: the care relation and the consents of every patient they are about (but not of
+   * those in resources the caller's own care provider owns, which need no lookup). A kommun's
+   * worklist of 400 patients thus costs two searches instead of 800. Decisions do not change.
+   */
+  public void prefetch(RequestDetails request, Collection<? extends IBaseResource> resources) {
+    Caller caller = Caller.of(request);
+    if (caller == null || caller.isSystem()) {
+      return;
+    }
+    Set<String> patients = new LinkedHashSet<>();
+    for (IBaseResource resource : resources) {
+      if (resource != null && !Ownership.careProvider(resource).map(caller.careProvider()::equals).orElse(false)) {
+        patients.addAll(patientsOf(resource));
+      }
+    }
+    if (patients.size() > 1) {
+      Lookups.of(request.getUserData(), this, caller).prefetch(patients);
+    }
+  }
+
   /** The ids ("Patient/123") of the patients a resource is about: itself, or its Patient compartment. */
   public Set<String> patientsOf(IBaseResource resource) {
     Set<String> patients = new LinkedHashSet<>();
@@ -146,6 +172,8 @@ public class AccessPolicy {
   /** What one request has looked up: the caller's organizations, and per patient relation and consents. */
   static final class Lookups {
     private static final String KEY = Lookups.class.getName();
+    /** Patients per prefetch search: keeps the SQL IN lists and the answers a sensible size. */
+    private static final int PREFETCH_CHUNK = 500;
 
     private final AccessPolicy policy;
     private final Caller caller;
@@ -178,6 +206,58 @@ public class AccessPolicy {
             .add("participant-organization", participants);
         return !policy.search("CareTeam", search).isEmpty();
       });
+    }
+
+    /** Relation and consents of many patients at once, in chunks; what is known already is kept. */
+    synchronized void prefetch(Collection<String> patients) {
+      List<String> relationUnknown = patients.stream().filter(p -> !relation.containsKey(p)).toList();
+      for (List<String> chunk : chunks(relationUnknown)) {
+        Set<String> organizations = callerOrganizations();
+        if (!organizations.isEmpty()) {
+          ReferenceOrListParam participants = new ReferenceOrListParam();
+          organizations.forEach(o -> participants.addOr(new ReferenceParam(o)));
+          SearchParameterMap search = SearchParameterMap.newSynchronous()
+              .add("patient", references(chunk))
+              .add("status", new TokenParam("active"))
+              .add("participant-organization", participants);
+          for (IBaseResource team : policy.search("CareTeam", search)) {
+            relation.put(patientReference(((CareTeam) team).getSubject()), true);
+          }
+        }
+        chunk.forEach(p -> relation.putIfAbsent(p, false));
+      }
+      // Consents matter only where there is a relation (decide asks in that order).
+      List<String> consentsUnknown =
+          patients.stream().filter(p -> relation.getOrDefault(p, true) && !consents.containsKey(p)).toList();
+      for (List<String> chunk : chunks(consentsUnknown)) {
+        Map<String, List<Consent>> found = new HashMap<>();
+        SearchParameterMap search = SearchParameterMap.newSynchronous()
+            .add("patient", references(chunk))
+            .add("status", new TokenParam("active"));
+        for (IBaseResource consent : policy.search("Consent", search)) {
+          found.computeIfAbsent(patientReference(((Consent) consent).getPatient()), p -> new ArrayList<>())
+              .add((Consent) consent);
+        }
+        chunk.forEach(p -> consents.put(p, List.copyOf(found.getOrDefault(p, List.of()))));
+      }
+    }
+
+    private static List<List<String>> chunks(List<String> patients) {
+      List<List<String>> chunks = new ArrayList<>();
+      for (int i = 0; i < patients.size(); i += PREFETCH_CHUNK) {
+        chunks.add(patients.subList(i, Math.min(patients.size(), i + PREFETCH_CHUNK)));
+      }
+      return chunks;
+    }
+
+    private static ReferenceOrListParam references(List<String> patients) {
+      ReferenceOrListParam references = new ReferenceOrListParam();
+      patients.forEach(p -> references.addOr(new ReferenceParam(p)));
+      return references;
+    }
+
+    private static String patientReference(Reference reference) {
+      return "Patient/" + reference.getReferenceElement().getIdPart();
     }
 
     synchronized boolean hasConsent(String patient) {
