@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.samverkan.support.FhirServerTest;
@@ -477,12 +478,14 @@ class HostileInputTest extends FhirServerTest {
     assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.NOTSUPPORTED);
   }
 
-  /** What reaches Spring Boot's /error (here: nothing mapped) is an OperationOutcome too. */
+  /** What reaches Spring Boot's /error outside /fhir is an OperationOutcome too. */
   @ParameterizedTest
-  @ValueSource(strings = {"/nonexistent", "/error", "/fhirx/Patient"})
-  void anUnknownPathOutsideFhirIsNotFoundWithAnOperationOutcome(String path) {
-    OperationOutcome outcome = assertMalformedRefused(raw("GET " + path + " HTTP/1.1\r\n", null), 404);
-    assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.NOTFOUND);
+  @CsvSource({
+      "GET /nonexistent, 404, not-found", "GET /error, 404, not-found", "GET /fhirx/Patient, 404, not-found",
+      "DELETE /actuator/health, 405, not-supported"})
+  void anUnknownPathOrMethodOutsideFhirIsAnsweredWithAnOperationOutcome(String request, int status, String code) {
+    OperationOutcome outcome = assertMalformedRefused(raw(request + " HTTP/1.1\r\n", null), status);
+    assertThat(outcome.getIssueFirstRep().getCode().toCode()).isEqualTo(code);
   }
 
   // --- helpers
