@@ -4,7 +4,6 @@ import ca.uhn.fhir.context.FhirContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
@@ -12,6 +11,7 @@ import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthen
 import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import se.samverkan.server.ErrorOutcomes;
 
 /**
  * 401 and 403 from the token check as a FHIR OperationOutcome, with the {@code WWW-Authenticate}
@@ -48,11 +48,6 @@ class FhirAuthErrors implements AuthenticationEntryPoint, AccessDeniedHandler {
 
   private void write(HttpServletResponse response, int status, OperationOutcome.IssueType type, String message)
       throws IOException {
-    OperationOutcome outcome = new OperationOutcome();
-    outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
-    response.setStatus(status);
-    response.setContentType("application/fhir+json;charset=UTF-8");
-    response.getOutputStream().write(
-        fhirContext.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8));
+    ErrorOutcomes.write(response, fhirContext, status, type, message);
   }
 }

@@ -76,19 +76,13 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
   }
 
   private void refuse(HttpServletResponse response) throws IOException {
-    OperationOutcome outcome = new OperationOutcome();
-    outcome.addIssue()
-        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-        .setCode(OperationOutcome.IssueType.TOOLONG)
-        .setDiagnostics("The request body is larger than the " + readable(limit)
-            + " this server accepts (samverkan.fhir.max-request-size): send fewer resources per"
-            + " transaction or batch");
-    response.setStatus(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
     // The body is left unread: the connection cannot carry another request after this one.
     response.setHeader("Connection", "close");
-    response.setContentType("application/fhir+json;charset=UTF-8");
-    response.getOutputStream().write(
-        fhirContext.newJsonParser().encodeResourceToString(outcome).getBytes(StandardCharsets.UTF_8));
+    ErrorOutcomes.write(response, fhirContext, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+        OperationOutcome.IssueType.TOOLONG,
+        "The request body is larger than the " + readable(limit)
+            + " this server accepts (samverkan.fhir.max-request-size): send fewer resources per"
+            + " transaction or batch");
   }
 
   static String readable(long bytes) {

@@ -53,16 +53,14 @@ public final class DrillClient {
   static final int GOALS_PER_BATCH = 10;
 
   private final String base;
-  private final Path work;
   private final Supplier<String> token;
   private final FhirContext fhir = FhirContext.forR4Cached();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
   private volatile String bearer;
 
-  private DrillClient(String base, Path work) {
+  private DrillClient(String base) {
     this.base = base;
-    this.work = work;
     this.token = ExampleLoader.clientCredentials(URI.create(base).resolve("/oauth2/token"), "region-blekinge", "dev-only");
   }
 
@@ -71,7 +69,7 @@ public final class DrillClient {
     for (int i = 1; i + 1 < args.length; i += 2) {
       options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
     }
-    DrillClient client = new DrillClient(options.get("base"), Path.of(options.getOrDefault("work", ".")));
+    DrillClient client = new DrillClient(options.get("base"));
     int seconds = Integer.parseInt(options.getOrDefault("seconds", "60"));
     int clients = Integer.parseInt(options.getOrDefault("clients", "4"));
     boolean ok = switch (args[0]) {

@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.samverkan.support.FhirServerTest;
@@ -441,6 +442,52 @@ class HostileInputTest extends FhirServerTest {
     assertThat(parse(Bundle.class, lenient).getEntry()).as("the unknown parameter ignored").hasSize(1);
   }
 
+  // --- Malformed URLs: refused by Tomcat, Spring Security's firewall or MalformedUrlFilter before
+  // HAPI sees them; sent over a raw socket, since java.net.URI refuses most of them.
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "/fhir/Patient/%00", "/fhir/Patient%00", "/%00", "/actuator/%00",
+      "/fhir/..%2F..%2Fetc/passwd", "/fhir/Patient/%2F", "/fhir/Patient/%5C",
+      "/fhir/Patient/%2e%2e/x", "/fhir/Patient/..", "/fhir/./Patient", "/fhir/../fhir/Patient",
+      "/fhir/Patient;jsessionid=x", "/fhir/Patient/1;x=y", "/fhir/Patient%3Bx",
+      "/fhir/%ZZ", "/fhir/Patient/%", "/fhir/Patient/%ff", "/fhir/Patient/%25", "/fhir/Patient/a%0Ab",
+      "/fhir//Patient", "/fhir/Patient//1", "//fhir/Patient",
+      "/fhir/Patient?name=%ZZ", "/fhir/Patient?name=%", "/fhir/Patient?name=%ff",
+      // characters that must be %-encoded in a request line
+      "/fhir/Patient/a b", "/fhir/Patient/{x}", "/fhir/Patient/\"x\"", "/fhir/Patient/a\\b", "/fhir/Patient/a|b",
+      "/fhir/Patient?name=a<b", "/fhir/Patient/\u0001", "/fhir/Patient/\u007f", "/fhir/Patient\u0000",
+      "/fhir/Patient/\u00c3\u00a4", // the UTF-8 bytes of "ä", unencoded
+      "fhir/Patient"})
+  void aMalformedUrlIsABadRequestWithAnOperationOutcome(String target) {
+    RawResponse response = raw("GET " + target + " HTTP/1.1\r\n", null);
+
+    assertMalformedRefused(response, 400);
+    assertThat(response.body).doesNotContain(target);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"X-Bad: a\u0001b", "X-Bad: a\u007fb", "X Bad: ab"})
+  void aMalformedHeaderIsABadRequestWithAnOperationOutcome(String header) {
+    assertMalformedRefused(raw("GET /fhir/metadata HTTP/1.1\r\n" + header + "\r\n", null), 400);
+  }
+
+  @Test
+  void anUnsupportedHttpVersionIsAnsweredWithAnOperationOutcome() {
+    OperationOutcome outcome = assertMalformedRefused(raw("GET /fhir/metadata HTTP/9.9\r\n", null), 505);
+    assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.NOTSUPPORTED);
+  }
+
+  /** What reaches Spring Boot's /error outside /fhir is an OperationOutcome too. */
+  @ParameterizedTest
+  @CsvSource({
+      "GET /nonexistent, 404, not-found", "GET /error, 404, not-found", "GET /fhirx/Patient, 404, not-found",
+      "DELETE /actuator/health, 405, not-supported"})
+  void anUnknownPathOrMethodOutsideFhirIsAnsweredWithAnOperationOutcome(String request, int status, String code) {
+    OperationOutcome outcome = assertMalformedRefused(raw(request + " HTTP/1.1\r\n", null), status);
+    assertThat(outcome.getIssueFirstRep().getCode().toCode()).isEqualTo(code);
+  }
+
   // --- helpers
 
   /** A 4xx OperationOutcome with an error that says something, and no Java or SQL internals. */
@@ -455,6 +502,21 @@ class HostileInputTest extends FhirServerTest {
     assertThat(outcome.getIssueFirstRep().getDiagnostics()).isNotBlank();
     Matcher internals = INTERNALS.matcher(body);
     assertThat(internals.find()).as("internals in %s", body).isFalse();
+    return outcome;
+  }
+
+  /**
+   * A refusal from outside HAPI: the status, an OperationOutcome as application/fhir+json, and
+   * nothing of the request repeated (a NUL or its escape) or of Java's internals.
+   */
+  private OperationOutcome assertMalformedRefused(RawResponse response, int status) {
+    assertThat(response.status).as(response.body).isEqualTo(status);
+    assertThat(response.contentType).startsWith("application/fhir+json");
+    assertThat(response.body).doesNotContain("%00", "\u0000", "<html", "Exception", "\tat ");
+    OperationOutcome outcome = fhirContext.newJsonParser().parseResource(OperationOutcome.class, response.body);
+    assertThat(outcome.getIssueFirstRep().getSeverity()).isEqualTo(OperationOutcome.IssueSeverity.ERROR);
+    assertThat(outcome.getIssueFirstRep().getDiagnostics()).isNotBlank();
+    assertThat(INTERNALS.matcher(response.body).find()).as("internals in %s", response.body).isFalse();
     return outcome;
   }
 
@@ -498,7 +560,7 @@ class HostileInputTest extends FhirServerTest {
   // A raw HTTP/1.1 exchange: java.net.http neither sends headers without their body nor lets a
   // test choose chunked encoding.
 
-  private record RawResponse(int status, String body) {}
+  private record RawResponse(int status, String contentType, String body) {}
 
   private static String chunkedPost(String path) {
     return "POST " + path + " HTTP/1.1\r\nContent-Type: application/fhir+json\r\nTransfer-Encoding: chunked\r\n";
@@ -522,7 +584,8 @@ class HostileInputTest extends FhirServerTest {
       socket.setSoTimeout(60_000);
       OutputStream out = socket.getOutputStream();
       out.write((head + "Host: localhost:" + port + "\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+          // ISO-8859-1: one byte per char, so that a test can send any byte in the request line.
+          .getBytes(StandardCharsets.ISO_8859_1));
       if (body != null) {
         out.write(body);
       }
@@ -534,12 +597,16 @@ class HostileInputTest extends FhirServerTest {
       int status = Integer.parseInt(statusLine.substring(9, 12));
       long length = -1;
       boolean chunked = false;
+      String contentType = null;
       for (String header = line(in); !header.isEmpty(); header = line(in)) {
         String lower = header.toLowerCase(java.util.Locale.ROOT);
         if (lower.startsWith("content-length:")) {
           length = Long.parseLong(lower.substring(15).trim());
         }
         chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
+        if (lower.startsWith("content-type:")) {
+          contentType = header.substring(13).trim();
+        }
       }
       ByteArrayOutputStream answer = new ByteArrayOutputStream();
       if (chunked) {
@@ -552,7 +619,7 @@ class HostileInputTest extends FhirServerTest {
       } else {
         in.transferTo(answer);
       }
-      return new RawResponse(status, answer.toString(StandardCharsets.UTF_8));
+      return new RawResponse(status, contentType, answer.toString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

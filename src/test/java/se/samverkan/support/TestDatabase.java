@@ -2,8 +2,16 @@ package se.samverkan.support;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -14,9 +22,13 @@ import org.springframework.test.context.DynamicPropertyRegistry;
  * build sets {@code samverkan.test.database=postgres} (the second Surefire execution does).
  *
  * <p>On PostgreSQL a fresh database is created once per test JVM, so every run also exercises
- * the schema migration from empty. An unreachable PostgreSQL fails the run under {@code CI=true}
- * or {@code SAMVERKAN_TEST_POSTGRES_REQUIRED=true} (.ci/run sets it); elsewhere the PostgreSQL
- * run is skipped with a message saying how to get one.
+ * the schema migration from empty. Its name is unique to the JVM ({@code
+ * samverkan_test_<epoch seconds>_<random>}), so two checkouts testing against the same
+ * PostgreSQL at once do not drop each other's database; it is dropped again when the JVM exits.
+ * Databases of that pattern that earlier runs left behind (killed JVMs) are dropped when they are
+ * over an hour old and nobody is connected to them. An unreachable PostgreSQL fails the run under
+ * {@code CI=true} or {@code SAMVERKAN_TEST_POSTGRES_REQUIRED=true} (.ci/run sets it); elsewhere
+ * the PostgreSQL run is skipped with a message saying how to get one.
  */
 public final class TestDatabase implements ExecutionCondition {
 
@@ -28,7 +40,18 @@ public final class TestDatabase implements ExecutionCondition {
       env("SAMVERKAN_TEST_PG_SERVER", "jdbc:postgresql://127.0.0.1:5432/");
   static final String PG_USER = env("SAMVERKAN_TEST_PG_USER", "postgres");
   static final String PG_PASSWORD = env("SAMVERKAN_TEST_PG_PASSWORD", "");
-  static final String PG_DATABASE = "samverkan_test";
+  /**
+   * This JVM's database. The creation time in the name lets a later run tell a leftover from a
+   * database another run has only just created; the random part keeps two runs started in the
+   * same second apart. Lower-case letters, digits and underscores only: a plain identifier.
+   */
+  static final String PG_DATABASE = "samverkan_test_" + (System.currentTimeMillis() / 1000) + "_"
+      + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
+
+  /** Names this class gives its databases; group 1 is the creation time in epoch seconds. */
+  private static final Pattern OURS = Pattern.compile("samverkan_test_(\\d{10})_[0-9a-z]{1,6}");
+  /** A database of ours older than this that nobody is connected to is a leftover. */
+  private static final Duration LEFTOVER_AGE = Duration.ofHours(1);
 
   private static Boolean postgresReady;
   private static String postgresProblem;
@@ -66,8 +89,10 @@ public final class TestDatabase implements ExecutionCondition {
       try (Connection connection =
               DriverManager.getConnection(PG_SERVER + "postgres", PG_USER, PG_PASSWORD);
           Statement statement = connection.createStatement()) {
-        statement.execute("DROP DATABASE IF EXISTS " + PG_DATABASE + " WITH (FORCE)");
+        dropLeftovers(statement);
         statement.execute("CREATE DATABASE " + PG_DATABASE);
+        Runtime.getRuntime()
+            .addShutdownHook(new Thread(TestDatabase::dropOwnDatabase, "drop " + PG_DATABASE));
         postgresReady = true;
       } catch (SQLException e) {
         postgresProblem = e.getMessage();
@@ -75,6 +100,55 @@ public final class TestDatabase implements ExecutionCondition {
       }
     }
     return postgresReady;
+  }
+
+  /**
+   * Drops databases earlier runs left behind (a JVM that was killed runs no shutdown hook). Only
+   * names of our pattern older than {@link #LEFTOVER_AGE}, and only with a plain DROP, which
+   * PostgreSQL refuses while anyone is connected, so a run still going is never touched. Never
+   * fails the run: this is housekeeping.
+   */
+  private static void dropLeftovers(Statement statement) {
+    List<String> leftovers = new ArrayList<>();
+    long cutoff = Instant.now().minus(LEFTOVER_AGE).getEpochSecond();
+    try (ResultSet names = statement.executeQuery(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'samverkan\\_test\\_%'")) {
+      while (names.next()) {
+        Matcher ours = OURS.matcher(names.getString(1));
+        if (ours.matches() && Long.parseLong(ours.group(1)) < cutoff) {
+          leftovers.add(ours.group());
+        }
+      }
+    } catch (SQLException e) {
+      return;
+    }
+    for (String leftover : leftovers) {
+      try {
+        statement.execute("DROP DATABASE IF EXISTS " + leftover);
+      } catch (SQLException inUseOrNotOurs) {
+        // Someone is still connected, or another role owns it: leave it alone.
+      }
+    }
+  }
+
+  /**
+   * The shutdown hook: drops this JVM's database. JVM shutdown hooks run concurrently, so the
+   * Spring test context may still be closing its connection pool. A plain DROP first (PostgreSQL
+   * waits up to five seconds for other sessions to leave before it refuses); only then WITH
+   * (FORCE), which ends any connection left. Failure is ignored: a later run drops the leftover.
+   */
+  private static void dropOwnDatabase() {
+    try (Connection connection =
+            DriverManager.getConnection(PG_SERVER + "postgres", PG_USER, PG_PASSWORD);
+        Statement statement = connection.createStatement()) {
+      try {
+        statement.execute("DROP DATABASE IF EXISTS " + PG_DATABASE);
+      } catch (SQLException stillConnected) {
+        statement.execute("DROP DATABASE IF EXISTS " + PG_DATABASE + " WITH (FORCE)");
+      }
+    } catch (SQLException e) {
+      // Best effort only; see dropLeftovers.
+    }
   }
 
   private static boolean postgresRequired() {
