@@ -30,11 +30,16 @@ pg_start() { pg_ctl -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -k $WORK"
 pg_stop() { pg_ctl -m fast stop; }
 pg_version() { "$PG_BIN/postgres" --version | awk '{print $3}'; }
 
+# Whether something accepts connections on 127.0.0.1:<port>.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_free() { if port_in_use "$1"; then echo "$ME: port $1 is in use by another process; choose another"; exit 1; fi; }
+
 pg_require() { [[ -x "$PG_BIN/initdb" ]] || { echo "$ME: no PostgreSQL binaries (apt-get install postgresql)"; exit 2; }; }
 
 # A fresh cluster in $WORK/pg with an empty database "samverkan", started.
 pg_create() {
   pg_require
+  port_free "$PG_PORT"
   id -u postgres >/dev/null 2>&1 || [[ $(id -u) != 0 ]] || useradd --system --no-create-home postgres
   mkdir -p "$WORK/pg" && [[ $(id -u) != 0 ]] || chown -R postgres "$WORK"
   as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
@@ -58,6 +63,8 @@ test_classpath() {
 # SERVER_START_SECONDS (launch to first 200, polled every 0.1 s). Exits if it never gets ready.
 server_start() {
   local started db_env=() db_args=()
+  # Else readiness could be answered by someone else's server.
+  port_free "$PORT"
   if [[ $SERVER_DB == h2 ]]; then
     db_args=(--samverkan.storage.h2-file="$WORK/h2/samverkan")
   else

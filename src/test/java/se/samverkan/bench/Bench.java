@@ -109,6 +109,7 @@ public final class Bench {
     figures.put("ingest.failed-entries", r.failedEntries());
     figures.put("ingest.failed-bundles", r.failedBundles());
     figures.put("ingest.outcomes", outcomes(r.bundleOutcomes()));
+    figures.put("ingest.retried", outcomes(r.retried()));
     figures.put("ingest.seconds", Results.number(r.seconds(), 3));
     figures.put("ingest.rate", Results.number(r.rate(), 2));
     figures.put("ingest.warm-up-bundles", r.warmUpBundles());
@@ -135,6 +136,8 @@ public final class Bench {
       out.printf(Locale.ROOT, "query: %s: %,d requests, %d errors, %.1f/s, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms,"
               + " %.1f entries/answer%s%n", query.name(), s.requests(), s.errors(), r.requestsPerSecond(), s.p50Ms(),
           s.p95Ms(), s.p99Ms(), s.meanEntries(), s.errors() > 0 ? "; outcomes " + outcomes(s.outcomes()) : "");
+      r.firstErrors().forEach((outcome, detail) -> out.printf("query: %s: first %s: %s%n", query.name(), outcome,
+          detail.replaceAll("\\s+", " ")));
       String k = "query." + query.name() + ".";
       Map<String, Object> figures = new LinkedHashMap<>();
       figures.put(k + "number", query.number());

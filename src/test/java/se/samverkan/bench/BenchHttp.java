@@ -19,8 +19,8 @@ final class BenchHttp {
 
   private static final long TOKEN_RENEWAL_NANOS = Duration.ofMinutes(30).toNanos();
 
-  /** An answer, or why none came. */
-  record Answer(int status, String body, String failure) {
+  /** An answer, or why none came ({@code failure}, with the exception's message as {@code detail}). */
+  record Answer(int status, String body, String failure, String detail) {
     /** {@code 200}, another status, {@code timeout} or {@code error:<exception>}. */
     String outcome() {
       return failure != null ? failure : String.valueOf(status);
@@ -70,14 +70,14 @@ final class BenchHttp {
       if (response.statusCode() == 401) {
         renewToken();
       }
-      return new Answer(response.statusCode(), response.body(), null);
+      return new Answer(response.statusCode(), response.body(), null, null);
     } catch (HttpTimeoutException e) {
-      return new Answer(0, null, "timeout");
+      return new Answer(0, null, "timeout", "no answer within " + timeout.toSeconds() + " s");
     } catch (IOException | RuntimeException e) {
-      return new Answer(0, null, "error:" + e.getClass().getSimpleName());
+      return new Answer(0, null, "error:" + e.getClass().getSimpleName(), e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Answer(0, null, "error:interrupted");
+      return new Answer(0, null, "error:interrupted", null);
     }
   }
 

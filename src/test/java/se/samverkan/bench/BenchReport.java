@@ -65,7 +65,9 @@ final class BenchReport {
     line("| Database | " + get("machine.database", "?") + " |");
     line("");
     line("The driver (the load generator) runs on the same machine and shares its cores with the server"
-        + " and the database.");
+        + " and the database. Load average (1 min) when the run began: " + get("machine.load-before", "?")
+        + ", when it ended: " + get("machine.load-after", "?") + " (anything well above 0 before the run is other"
+        + " work on the machine, and makes every figure worse).");
     line("");
   }
 
@@ -169,7 +171,8 @@ final class BenchReport {
         + " bundles over the time from the last warm-up answer to the last answer"
         + (afterRate < 0 ? " (not given with fewer than two such bundles)" : "") + ".");
     line("");
-    line("Bundle answers: " + get("ingest.outcomes", "?") + ". Patients found on the server afterwards: "
+    line("Bundle answers: " + get("ingest.outcomes", "?") + "; sent again (at most " + Ingest.RETRIES
+        + " times a bundle) after: " + get("ingest.retried", "none") + ". Patients found on the server afterwards: "
         + integer("ingest.patients-found") + " of " + integer("generate.patients") + " generated.");
     line("");
   }
@@ -237,8 +240,8 @@ final class BenchReport {
     }
     line("");
     line("Heap used: the sum of `jvm_memory_used_bytes{area=\"heap\"}` from `/actuator/prometheus` (garbage"
-        + " not yet collected included); live: `jvm_gc_live_data_size_bytes`; RSS: `VmRSS` of the server"
-        + " process in /proc.");
+        + " not yet collected included); live: `jvm_gc_live_data_size_bytes` (– before the first old-generation"
+        + " collection); RSS: `VmRSS` of the server process in /proc.");
   }
 
   // --- plumbing
@@ -268,7 +271,7 @@ final class BenchReport {
 
   private String mibOrDash(String key) {
     double value = number(key, -1);
-    return value < 0 ? "–" : mib((long) value);
+    return value <= 0 ? "–" : mib((long) value);
   }
 
   private static String mib(long bytes) {

@@ -33,6 +33,14 @@ import se.samverkan.journey.ExampleLoader;
  */
 final class Ingest {
 
+  /**
+   * How often a bundle answered 409 or 503 is sent again, at once. Both mean "busy, try again":
+   * 409 when another request held one of its conditions for a minute (ConditionalWriteInterceptor),
+   * 503 while the database is unreachable. A transaction is all or nothing and its entries are
+   * conditional updates, so sending it again is safe.
+   */
+  static final int RETRIES = 3;
+
   /** Share of the population bundles, by completion, that is warm-up (at least one). */
   static final double WARM_UP_SHARE = 0.10;
 
@@ -42,16 +50,17 @@ final class Ingest {
 
   /** One bundle sent: when it started and ended (nanoTime), and what became of its entries. */
   record Sent(String file, boolean population, int entries, String outcome, ExampleLoader.Summary summary,
-      long startNanos, long endNanos) {}
+      long startNanos, long endNanos, String detail, List<String> retried) {}
 
   /**
-   * Everything sent. {@code resources} are the entries sent; {@code seconds} run from the first
+   * Everything sent. {@code resources} are the entries sent; {@code bundleOutcomes} the final
+   * answers, {@code retried} the answers that made the driver send a bundle again; {@code seconds} run from the first
    * bundle's start to the last one's end. After warm-up: the population bundles that completed
    * after the first {@link #WARM_UP_SHARE} of them, over the time from the last warm-up bundle's
    * end to the last bundle's end (absent with fewer than two such bundles).
    */
   record Result(int bundles, int resources, int created, int updated, int failedEntries, int failedBundles,
-      SortedMap<String, Integer> bundleOutcomes, double seconds, int warmUpBundles, int afterWarmUpBundles,
+      SortedMap<String, Integer> bundleOutcomes, SortedMap<String, Integer> retried, double seconds, int warmUpBundles, int afterWarmUpBundles,
       int afterWarmUpResources, double afterWarmUpSeconds) {
 
     /** Resources stored (created or updated) per second, over the whole ingest. */
@@ -123,6 +132,11 @@ final class Ingest {
     int entries = request.path("entry").size();
     long started = System.nanoTime();
     BenchHttp.Answer answer = http.postBundle(body, timeout);
+    List<String> retried = new ArrayList<>();
+    while ((answer.status() == 409 || answer.status() == 503) && retried.size() < RETRIES) {
+      retried.add(answer.outcome());
+      answer = http.postBundle(body, timeout);
+    }
     long ended = System.nanoTime();
     ExampleLoader.Summary summary = new ExampleLoader.Summary(1, 0, 0, entries);
     if (answer.status() == 200) {
@@ -135,7 +149,9 @@ final class Ingest {
       summary = ExampleLoader.summarise(entries, response);
       keepIds(request, response, ids);
     }
-    return new Sent(file.getFileName().toString(), population, entries, answer.outcome(), summary, started, ended);
+    return new Sent(file.getFileName().toString(), population, entries, answer.outcome(), summary, started, ended,
+        answer.status() == 200 ? null : answer.detail() != null ? answer.detail() : abbreviate(answer.body()),
+        retried);
   }
 
   /** Patient and Organization ids from the answer's locations ({@code Patient/<id>/_history/1}). */
@@ -155,13 +171,19 @@ final class Ingest {
     }
   }
 
+  private static String abbreviate(String text) {
+    return text == null ? "" : text.length() > 500 ? text.substring(0, 500) + "…" : text;
+  }
+
   static Result summarise(List<Sent> sent, long start) {
     int resources = 0;
     int failedBundles = 0;
     long end = start;
     ExampleLoader.Summary total = new ExampleLoader.Summary(0, 0, 0, 0);
     SortedMap<String, Integer> outcomes = new TreeMap<>();
+    SortedMap<String, Integer> retried = new TreeMap<>();
     for (Sent s : sent) {
+      s.retried().forEach(outcome -> retried.merge(outcome, 1, Integer::sum));
       resources += s.entries();
       total = total.plus(s.summary());
       failedBundles += s.summary().failed() > 0 ? 1 : 0;
@@ -178,7 +200,7 @@ final class Ingest {
     double afterSeconds = warmUp == 0 || warmUp == population.size() ? 0
         : (population.get(population.size() - 1).endNanos() - population.get(warmUp - 1).endNanos()) / 1e9;
     return new Result(total.bundles(), resources, total.created(), total.updated(), total.failed(), failedBundles,
-        outcomes, (end - start) / 1e9, warmUp, population.size() - warmUp, afterResources, afterSeconds);
+        outcomes, retried, (end - start) / 1e9, warmUp, population.size() - warmUp, afterResources, afterSeconds);
   }
 
   /** A line every 10 s or so, and one at the end. */
@@ -200,8 +222,11 @@ final class Ingest {
       int n = done.incrementAndGet();
       stored.addAndGet(sent.summary().created() + sent.summary().updated());
       failed.addAndGet(sent.summary().failed());
+      if (!sent.retried().isEmpty()) {
+        out.printf(Locale.ROOT, "ingest: %s sent again after %s%n", sent.file(), sent.retried());
+      }
       if (!sent.outcome().equals("200")) {
-        out.printf(Locale.ROOT, "ingest: %s answered %s%n", sent.file(), sent.outcome());
+        out.printf(Locale.ROOT, "ingest: %s answered %s: %s%n", sent.file(), sent.outcome(), sent.detail());
       }
       synchronized (this) {
         long now = System.nanoTime();

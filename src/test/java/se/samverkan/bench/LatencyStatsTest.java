@@ -88,8 +88,11 @@ class LatencyStatsTest {
     for (int i = 1; i <= 20; i++) {
       sent.add(sent("population-" + i + ".json", true, 100, "200", i, i + 1));
     }
-    // One refused: all its entries failed.
+    // One refused: all its entries failed. One answered 409 twice before it went in.
     sent.add(sent("population-21.json", true, 100, "422", 20, 22));
+    Ingest.Sent retried = sent.remove(5);
+    sent.add(5, new Ingest.Sent(retried.file(), true, 100, "200", retried.summary(), retried.startNanos(),
+        retried.endNanos(), null, List.of("409", "409")));
 
     Ingest.Result result = Ingest.summarise(sent, 0);
 
@@ -98,7 +101,8 @@ class LatencyStatsTest {
     assertThat(result.created()).isEqualTo(40 + 20 * 100);
     assertThat(result.failedEntries()).isEqualTo(100);
     assertThat(result.failedBundles()).isEqualTo(1);
-    assertThat(result.bundleOutcomes()).containsEntry("200", 21).containsEntry("422", 1);
+    assertThat(result.bundleOutcomes()).containsExactly(entry("200", 21), entry("422", 1));
+    assertThat(result.retried()).containsExactly(entry("409", 2));
     assertThat(result.seconds()).isEqualTo(22.0);
     assertThat(result.rate()).isCloseTo(2040 / 22.0, within(1e-9));
     // ⌈0.1 × 21⌉ = 3 warm-up bundles, answered at 2, 3 and 4 s; 18 after, answered until 22 s.
@@ -136,6 +140,6 @@ class LatencyStatsTest {
     ExampleLoader.Summary summary = outcome.equals("200")
         ? new ExampleLoader.Summary(1, entries, 0, 0) : new ExampleLoader.Summary(1, 0, 0, entries);
     return new Ingest.Sent(file, population, entries, outcome, summary, startS * 1_000_000_000L,
-        endS * 1_000_000_000L);
+        endS * 1_000_000_000L, null, List.of());
   }
 }

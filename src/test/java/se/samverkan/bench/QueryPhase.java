@@ -3,7 +3,10 @@ package se.samverkan.bench;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,8 +21,12 @@ import java.util.concurrent.Future;
  */
 final class QueryPhase {
 
-  /** What one phase came to: the seconds measured and the requests' statistics. */
-  record Result(WorklistQueries.Query query, int clients, double seconds, LatencyStats stats) {
+  /**
+   * What one phase came to: the seconds measured, the requests' statistics, and for each kind of
+   * error what the first one said (the exception's message or the start of the answer).
+   */
+  record Result(WorklistQueries.Query query, int clients, double seconds, LatencyStats stats,
+      Map<String, String> firstErrors) {
     double requestsPerSecond() {
       return seconds == 0 ? 0 : stats.requests() / seconds;
     }
@@ -30,15 +37,17 @@ final class QueryPhase {
   static Result run(BenchHttp http, WorklistQueries.Query query, int clients, Duration warmUp, Duration measured,
       Duration timeout, long seed) throws InterruptedException {
     if (!warmUp.isZero()) {
-      loop(http, query, clients, warmUp, timeout, seed ^ 0x5DEECE66DL);
+      loop(http, query, clients, warmUp, timeout, seed ^ 0x5DEECE66DL, new ConcurrentHashMap<>());
     }
+    Map<String, String> firstErrors = new ConcurrentHashMap<>();
     long start = System.nanoTime();
-    List<LatencyStats.Sample> samples = loop(http, query, clients, measured, timeout, seed);
-    return new Result(query, clients, (System.nanoTime() - start) / 1e9, LatencyStats.of(samples));
+    List<LatencyStats.Sample> samples = loop(http, query, clients, measured, timeout, seed, firstErrors);
+    return new Result(query, clients, (System.nanoTime() - start) / 1e9, LatencyStats.of(samples),
+        new TreeMap<>(firstErrors));
   }
 
   private static List<LatencyStats.Sample> loop(BenchHttp http, WorklistQueries.Query query, int clients,
-      Duration length, Duration timeout, long seed) throws InterruptedException {
+      Duration length, Duration timeout, long seed, Map<String, String> firstErrors) throws InterruptedException {
     long end = System.nanoTime() + length.toNanos();
     ExecutorService pool = Executors.newFixedThreadPool(clients);
     List<Future<List<LatencyStats.Sample>>> futures = new ArrayList<>();
@@ -51,6 +60,10 @@ final class QueryPhase {
           long started = System.nanoTime();
           BenchHttp.Answer answer = http.get(request, timeout);
           mine.add(new LatencyStats.Sample(answer.outcome(), System.nanoTime() - started, entries(answer)));
+          if (LatencyStats.isError(answer.outcome())) {
+            firstErrors.putIfAbsent(answer.outcome(), answer.detail() != null ? answer.detail()
+                : answer.body() == null ? "" : answer.body().substring(0, Math.min(300, answer.body().length())));
+          }
         }
         return mine;
       }));
