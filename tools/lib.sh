@@ -32,7 +32,11 @@ pg_version() { "$PG_BIN/postgres" --version | awk '{print $3}'; }
 
 # Whether something accepts connections on 127.0.0.1:<port>.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port_free() { if port_in_use "$1"; then echo "$ME: port $1 is in use by another process; choose another"; exit 1; fi; }
+# Waits up to 10 s for the port to be free (a server just killed may still hold it), else exits.
+port_free() {
+  for _ in $(seq 1 100); do port_in_use "$1" || return 0; sleep 0.1; done
+  echo "$ME: port $1 is in use by another process; choose another"; exit 1
+}
 
 pg_require() { [[ -x "$PG_BIN/initdb" ]] || { echo "$ME: no PostgreSQL binaries (apt-get install postgresql)"; exit 2; }; }
 

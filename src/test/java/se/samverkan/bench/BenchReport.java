@@ -36,10 +36,17 @@ final class BenchReport {
   private String render() {
     line("# Samverkan benchmark: " + get("run.label", get("settings.db", "?")) + ", " + get("run.date", "?"));
     line("");
-    line("Commit `" + get("run.commit", "?") + "`" + ("yes".equals(p.getProperty("run.dirty"))
-        ? " with uncommitted changes in the work tree" : "") + "; server jar: " + get("run.jar", "built from this tree")
-        + (p.containsKey("run.server-version") ? " (version " + p.getProperty("run.server-version") + ", built "
-            + get("run.server-built", "?") + ")" : "") + ".");
+    String built = p.containsKey("run.server-version")
+        ? " (version " + p.getProperty("run.server-version") + ", built " + get("run.server-built", "?") + ")" : "";
+    String tree = "commit `" + get("run.commit", "?") + "`" + (yes("run.dirty") ? " with uncommitted changes" : "");
+    if (p.containsKey("run.jar")) {
+      line("Server: `" + p.getProperty("run.jar") + "`" + built + (p.containsKey("run.jar-commit")
+          ? ", from a work tree at commit `" + p.getProperty("run.jar-commit") + "`"
+              + (yes("run.jar-dirty") ? " with uncommitted changes" : "")
+          : ", commit unknown") + ". Driver: this tree at " + tree + ".");
+    } else {
+      line("Server and driver: built from this tree at " + tree + built + ".");
+    }
     line("Started " + get("run.started", "?") + (p.containsKey("run.minutes") ? ", took " + p.getProperty("run.minutes")
         + " min" : "") + ". Made by `bench/run` (bench/README.md says what is measured and how).");
     line("");
@@ -249,6 +256,10 @@ final class BenchReport {
   private List<String> queryNames() {
     String names = p.getProperty("query.names", "");
     return names.isBlank() ? List.of() : List.of(names.split(","));
+  }
+
+  private boolean yes(String key) {
+    return "yes".equals(p.getProperty(key));
   }
 
   private String get(String key, String fallback) {
