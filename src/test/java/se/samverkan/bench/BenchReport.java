@@ -84,8 +84,8 @@ final class BenchReport {
     line("| | |");
     line("|---|---|");
     line("| Population | " + integer("generate.patients") + " patients (seed " + get("settings.seed", "?") + "): "
-        + integer("generate.bundles") + " population bundles of " + integer("generate.resources")
-        + " resources, plus the county bundle |");
+        + integer("generate.resources") + " resources in " + integer("generate.bundles")
+        + " population bundles, after the county bundle |");
     line("| Database | " + get("settings.db", "?") + " |");
     line("| Profile enforcement | " + get("settings.enforcement", "?") + " |");
     line("| Server JVM options | `" + get("settings.java-opts", "") + "` |");
