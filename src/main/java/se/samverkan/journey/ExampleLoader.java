@@ -33,7 +33,7 @@ public final class ExampleLoader {
 
   /** What one load did, entry by entry. */
   public record Summary(int bundles, int created, int updated, int failed) {
-    Summary plus(Summary other) {
+    public Summary plus(Summary other) {
       return new Summary(bundles + other.bundles, created + other.created, updated + other.updated,
           failed + other.failed);
     }
@@ -105,9 +105,21 @@ public final class ExampleLoader {
       out.printf("  %-40s FAILED (HTTP %d): %s%n", name, response.statusCode(), diagnostics(response.body()));
       return new Summary(1, 0, 0, entries);
     }
+    Summary summary = summarise(entries, JSON.readTree(response.body()));
+    out.printf("  %-40s %3d entries: %d created, %d updated%s%n", name, entries, summary.created(),
+        summary.updated(), summary.failed() > 0 ? ", " + summary.failed() + " failed" : "");
+    return summary;
+  }
+
+  /**
+   * What the answer to an accepted transaction of {@code entries} entries says happened to them:
+   * {@code 201} created, {@code 200} updated, every other entry (or one the answer leaves out)
+   * failed. Shared with the benchmark driver, so both count alike.
+   */
+  public static Summary summarise(int entries, JsonNode answer) {
     int created = 0;
     int updated = 0;
-    for (JsonNode entry : JSON.readTree(response.body()).path("entry")) {
+    for (JsonNode entry : answer.path("entry")) {
       String status = entry.path("response").path("status").asText();
       if (status.startsWith("201")) {
         created++;
@@ -115,10 +127,7 @@ public final class ExampleLoader {
         updated++;
       }
     }
-    int failed = entries - created - updated;
-    out.printf("  %-40s %3d entries: %d created, %d updated%s%n", name, entries, created, updated,
-        failed > 0 ? ", " + failed + " failed" : "");
-    return new Summary(1, created, updated, failed);
+    return new Summary(1, created, updated, entries - created - updated);
   }
 
   private HttpResponse<String> post(String bundle) throws IOException, UnreachableException {

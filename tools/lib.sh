@@ -1,0 +1,109 @@
+# Shared by drills/run and bench/run (sourced, not run): a throwaway PostgreSQL from the machine's
+# binaries and a Samverkan from a copy of the jar, both living in a work directory, and the Java
+# clients run from target/test-classes.
+#
+# The caller sets, before calling the functions:
+#   ME       name for messages (drills/run, bench/run)
+#   WORK     the work directory (PostgreSQL data in $WORK/pg, the server's log in $WORK/server.log)
+#   PORT     the server's HTTP port;  PG_PORT  PostgreSQL's port
+#   SERVER_DB          postgres (default) or h2 (embedded, files in $WORK/h2)
+#   SERVER_JAVA_OPTS   JVM options of the server (default -Xmx1g)
+#   SERVER_ARGS        extra Spring arguments (an array, e.g. --samverkan.profiles.enforcement=strict)
+#   SERVER_START_TIMEOUT  seconds to wait for readiness (default 300: a start on a busy 2-core machine took over 120 s)
+# and runs from the repository root.
+
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+SERVER_PID=""
+SERVER_DB=${SERVER_DB:-postgres}
+SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:--Xmx1g}
+SERVER_START_TIMEOUT=${SERVER_START_TIMEOUT:-300}
+# Seconds from launching java until readiness answered 200 (set by server_start).
+SERVER_START_SECONDS=""
+if [[ -z ${SERVER_ARGS+x} ]]; then SERVER_ARGS=(); fi
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+# initdb and postgres refuse to run as root; as root they run as the postgres user.
+as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_ctl() { as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w -t 60 "$@" >/dev/null; }
+pg_start() { pg_ctl -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -k $WORK" start; }
+pg_stop() { pg_ctl -m fast stop; }
+pg_version() { "$PG_BIN/postgres" --version | awk '{print $3}'; }
+
+# Whether something accepts connections on 127.0.0.1:<port>.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Waits up to 10 s for the port to be free (a server just killed may still hold it), else exits.
+port_free() {
+  for _ in $(seq 1 100); do port_in_use "$1" || return 0; sleep 0.1; done
+  echo "$ME: port $1 is in use by another process; choose another"; exit 1
+}
+
+pg_require() { [[ -x "$PG_BIN/initdb" ]] || { echo "$ME: no PostgreSQL binaries (apt-get install postgresql)"; exit 2; }; }
+
+# A fresh cluster in $WORK/pg with an empty database "samverkan", started.
+pg_create() {
+  pg_require
+  port_free "$PG_PORT"
+  id -u postgres >/dev/null 2>&1 || [[ $(id -u) != 0 ]] || useradd --system --no-create-home postgres
+  mkdir -p "$WORK/pg" && [[ $(id -u) != 0 ]] || chown -R postgres "$WORK"
+  as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+  pg_start
+  as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres samverkan
+}
+
+# --- building ---------------------------------------------------------------------------------
+
+# Maven offline first (~/.m2 is usually warm), online if that fails.
+mvn_quiet() { ./mvnw -q -B -o "$@" 2>/dev/null || ./mvnw -q -B "$@"; }
+
+# The Java clients' classpath: test classes, main classes and the test-scope dependencies.
+test_classpath() {
+  echo "target/test-classes:target/classes:$(./mvnw -q -B -o dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)"
+}
+
+# --- the server -------------------------------------------------------------------------------
+
+# Starts $WORK/samverkan.jar and waits until readiness answers 200; sets SERVER_PID and
+# SERVER_START_SECONDS (launch to first 200, polled every 0.1 s). Exits if it never gets ready.
+server_start() {
+  local started db_env=() db_args=()
+  # Else readiness could be answered by someone else's server.
+  port_free "$PORT"
+  if [[ $SERVER_DB == h2 ]]; then
+    db_args=(--samverkan.storage.h2-file="$WORK/h2/samverkan")
+  else
+    db_env=(SPRING_PROFILES_ACTIVE=postgres
+      SAMVERKAN_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/samverkan" SAMVERKAN_DB_USER=postgres SAMVERKAN_DB_PASSWORD=)
+  fi
+  started=$(date +%s%N)
+  # shellcheck disable=SC2086 # the JVM options are words
+  env "${db_env[@]}" java $SERVER_JAVA_OPTS -jar "$WORK/samverkan.jar" --server.port="$PORT" \
+    --samverkan.security.dev-issuer.issuer="http://localhost:$PORT/dev-issuer" \
+    "${db_args[@]}" "${SERVER_ARGS[@]}" >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  local deadline=$((started + SERVER_START_TIMEOUT * 1000000000))
+  while (($(date +%s%N) < deadline)); do
+    if curl -sf -o /dev/null --max-time 2 "http://localhost:$PORT/actuator/health/readiness"; then
+      SERVER_START_SECONDS=$(awk -v ns=$(($(date +%s%N) - started)) 'BEGIN {printf "%.1f", ns / 1e9}')
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$ME: the server exited while starting; see $WORK/server.log"; exit 1; }
+    sleep 0.1
+  done
+  echo "$ME: the server did not become ready within $SERVER_START_TIMEOUT s; see $WORK/server.log"; exit 1
+}
+
+# Stops the server gracefully (SIGTERM; SIGKILL after 60 s) and waits for it to go.
+server_stop() {
+  [[ -n "$SERVER_PID" ]] || return 0
+  kill "$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 600); do
+    kill -0 "$SERVER_PID" 2>/dev/null || { SERVER_PID=""; return 0; }
+    sleep 0.1
+  done
+  kill -9 "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+# The server's resident memory in MiB.
+rss_mib() { awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$SERVER_PID/status"; }
