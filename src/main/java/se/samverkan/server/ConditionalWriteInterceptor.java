@@ -42,7 +42,12 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
   private static final String HELD = ConditionalWriteInterceptor.class.getName() + ".held";
   private static final long WAIT_SECONDS = 60;
 
-  private final Striped<Lock> locks = Striped.lock(512);
+  /**
+   * Many stripes, made as needed and dropped when unused: a transaction holds one per conditional
+   * entry (a patient's record has ~120), and with 512 stripes two transactions about different
+   * patients nearly always shared one, so concurrent ingest ran one transaction at a time.
+   */
+  private final Striped<Lock> locks = Striped.lazyWeakLock(1 << 20);
 
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
   public void lockConditions(RequestDetails request) throws InterruptedException {
