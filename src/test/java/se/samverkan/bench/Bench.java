@@ -21,7 +21,7 @@ import se.samverkan.journey.PopulationGenerator;
 /**
  * The benchmark driver that bench/run calls, one step at a time (bench/README.md):
  * <pre>
- *   generate --patients N --seed S --county examples/00-county.json --dir D --results F
+ *   generate --patients N [--per-bundle P] --seed S --county examples/00-county.json --dir D --results F
  *   ingest   --base URL --dir D --clients C --timeout-seconds T --client ID --ids F --results F
  *   query    --base URL --ids F --clients C --seconds S --warm-up-seconds W --timeout-seconds T
  *            --queries all|name,… --seed S --client ID --results F
@@ -46,7 +46,8 @@ public final class Bench {
     quietHapi();
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     switch (args[0]) {
-      case "generate" -> generate(Integer.parseInt(o.get("patients")), Long.parseLong(o.get("seed")),
+      case "generate" -> generate(Integer.parseInt(o.get("patients")),
+          Integer.parseInt(o.getOrDefault("per-bundle", "1")), Long.parseLong(o.get("seed")),
           Path.of(o.get("county")), Path.of(o.get("dir")), Path.of(o.get("results")), out);
       case "ingest" -> {
         BenchHttp http = new BenchHttp(o.get("base"), o.getOrDefault("client", "region-blekinge"), SECRET);
@@ -74,11 +75,11 @@ public final class Bench {
     }
   }
 
-  static PopulationGenerator.Result generate(int patients, long seed, Path county, Path dir, Path results,
-      PrintStream out) throws IOException {
+  static PopulationGenerator.Result generate(int patients, int perBundle, long seed, Path county, Path dir,
+      Path results, PrintStream out) throws IOException {
     out.printf(Locale.ROOT, "generate: %,d patients (seed %d) into %s%n", patients, seed, dir);
     long start = System.nanoTime();
-    PopulationGenerator.Result generated = new PopulationGenerator(seed).write(patients, dir, county);
+    PopulationGenerator.Result generated = new PopulationGenerator(seed).write(patients, perBundle, dir, county);
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "generate: %,d bundles, %,d resources in %.1f s%n", generated.bundles(),
         generated.resources(), seconds);

@@ -78,7 +78,7 @@ class BenchDriverTest {
     Path ids = dir.resolve("ids.tsv");
     BenchHttp http = new BenchHttp("http://localhost:" + port + "/fhir", "region-blekinge", Bench.SECRET);
 
-    PopulationGenerator.Result first = Bench.generate(1, 20261102L, COUNTY, population, results, out);
+    PopulationGenerator.Result first = Bench.generate(1, 1, 20261102L, COUNTY, population, results, out);
     PopulationGenerator.Result second = new PopulationGenerator(7L).write(1, dir.resolve("second"), COUNTY);
     Files.copy(dir.resolve("second/population-0001.json"), population.resolve("population-0002.json"));
     Ingest.Result ingested = Bench.ingest(http, population, 2, Duration.ofMinutes(5), ids, results, out);

@@ -85,7 +85,7 @@ final class BenchReport {
     line("|---|---|");
     line("| Population | " + integer("generate.patients") + " patients (seed " + get("settings.seed", "?") + "): "
         + integer("generate.resources") + " resources in " + integer("generate.bundles")
-        + " population bundles, after the county bundle |");
+        + " population bundles (" + get("settings.patients-per-bundle", "?") + " patients each), after the county bundle |");
     line("| Database | " + get("settings.db", "?") + " |");
     line("| Profile enforcement | " + get("settings.enforcement", "?") + " |");
     line("| Server JVM options | `" + get("settings.java-opts", "") + "` |");
