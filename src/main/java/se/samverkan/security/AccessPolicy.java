@@ -193,26 +193,22 @@ public class AccessPolicy {
     }
 
     synchronized boolean hasCareRelation(String patient) {
-      return relation.computeIfAbsent(patient, p -> {
-        Set<String> organizations = callerOrganizations();
-        if (organizations.isEmpty()) {
-          return false;
-        }
-        ReferenceOrListParam participants = new ReferenceOrListParam();
-        organizations.forEach(o -> participants.addOr(new ReferenceParam(o)));
-        SearchParameterMap search = SearchParameterMap.newSynchronous()
-            .add("patient", new ReferenceParam(p))
-            .add("status", new TokenParam("active"))
-            .add("participant-organization", participants);
-        return !policy.search("CareTeam", search).isEmpty();
-      });
+      lookUpRelations(List.of(patient));
+      return relation.get(patient);
     }
 
-    /** Relation and consents of many patients at once, in chunks; what is known already is kept. */
+    /** Relation and consents of many patients at once; what is known already is kept. */
     synchronized void prefetch(Collection<String> patients) {
-      List<String> relationUnknown = patients.stream().filter(p -> !relation.containsKey(p)).toList();
-      for (List<String> chunk : chunks(relationUnknown)) {
-        Set<String> organizations = callerOrganizations();
+      lookUpRelations(patients);
+      // Consents matter only where there is a relation (decide asks in that order).
+      lookUpConsents(patients.stream().filter(relation::get).toList());
+    }
+
+    /** Whether the caller's organizations take part in an active CareTeam of each patient. */
+    private void lookUpRelations(Collection<String> patients) {
+      List<String> unknown = patients.stream().filter(p -> !relation.containsKey(p)).toList();
+      Set<String> organizations = unknown.isEmpty() ? Set.of() : callerOrganizations();
+      for (List<String> chunk : chunks(unknown)) {
         if (!organizations.isEmpty()) {
           ReferenceOrListParam participants = new ReferenceOrListParam();
           organizations.forEach(o -> participants.addOr(new ReferenceParam(o)));
@@ -226,10 +222,12 @@ public class AccessPolicy {
         }
         chunk.forEach(p -> relation.putIfAbsent(p, false));
       }
-      // Consents matter only where there is a relation (decide asks in that order).
-      List<String> consentsUnknown =
-          patients.stream().filter(p -> relation.getOrDefault(p, true) && !consents.containsKey(p)).toList();
-      for (List<String> chunk : chunks(consentsUnknown)) {
+    }
+
+    /** Each patient's active Consents. */
+    private void lookUpConsents(Collection<String> patients) {
+      List<String> unknown = patients.stream().filter(p -> !consents.containsKey(p)).toList();
+      for (List<String> chunk : chunks(unknown)) {
         Map<String, List<Consent>> found = new HashMap<>();
         SearchParameterMap search = SearchParameterMap.newSynchronous()
             .add("patient", references(chunk))
@@ -285,10 +283,8 @@ public class AccessPolicy {
     }
 
     private List<Consent> consents(String patient) {
-      return consents.computeIfAbsent(patient, p -> policy.search("Consent", SearchParameterMap.newSynchronous()
-              .add("patient", new ReferenceParam(p))
-              .add("status", new TokenParam("active")))
-          .stream().map(Consent.class::cast).toList());
+      lookUpConsents(List.of(patient));
+      return consents.get(patient);
     }
 
     /** The caller's unit and care provider as Organizations, with every organization under them. */
