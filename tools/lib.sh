@@ -57,8 +57,13 @@ pg_create() {
 mvn_quiet() { ./mvnw -q -B -o "$@" 2>/dev/null || ./mvnw -q -B "$@"; }
 
 # The Java clients' classpath: test classes, main classes and the test-scope dependencies.
+# Offline first, online if that fails (a fresh ~/.m2 may lack the dependency plugin); an empty
+# answer would start the client with half a classpath. Call it as CP=$(test_classpath) || exit 1.
 test_classpath() {
-  echo "target/test-classes:target/classes:$(./mvnw -q -B -o dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)"
+  local deps
+  deps=$(mvn_quiet dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test) || true
+  [[ $deps == *slf4j-api* ]] || { echo "$ME: could not resolve the test classpath (./mvnw dependency:build-classpath)" >&2; return 1; }
+  echo "target/test-classes:target/classes:$deps"
 }
 
 # --- the server -------------------------------------------------------------------------------
