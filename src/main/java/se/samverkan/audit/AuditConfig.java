@@ -1,5 +1,7 @@
 package se.samverkan.audit;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -12,6 +14,14 @@ public class AuditConfig {
   @Bean
   AuditInterceptor auditInterceptor(DaoRegistry daos, AccessPolicy policy) {
     return new AuditInterceptor(daos, policy);
+  }
+
+  /** Registered with HAPI's own interceptor service: AuditEvents are written as the system. */
+  @Bean
+  AuditLogApart auditLogApart(FhirContext fhirContext, IInterceptorService interceptors) {
+    AuditLogApart apart = new AuditLogApart(fhirContext);
+    interceptors.registerInterceptor(apart);
+    return apart;
   }
 
   @Bean

@@ -1,0 +1,82 @@
+package se.samverkan.audit;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.param.StringParam;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.util.TreeSet;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Subscription;
+
+/**
+ * The audit log is about the record, not part of it. Every request writes an AuditEvent naming
+ * the patients it touched, so a much-read patient gathers thousands of them, and HAPI would:
+ * <ul>
+ *   <li>put all of them in {@code Patient/$everything} (AuditEvent is in the patient compartment),
+ *       to be loaded and then withheld from everyone but log reviewers — time and memory that grew
+ *       with every request about the patient (docs/performance.md);</li>
+ *   <li>queue each of them for subscription matching (a row in HFJ_RESOURCE_MODIFIED and a pass
+ *       of the matcher and the coordination rules) on every request, for no subscriber: journal
+ *       systems may not read the audit log.</li>
+ * </ul>
+ * So {@code $everything} leaves AuditEvents out unless {@code _type} names it, a Subscription on
+ * AuditEvent is refused with 422, and AuditEvents never enter the subscription queue. Log
+ * reviewers search the log and use {@code Patient/$access-log} (docs/security.md).
+ */
+@Interceptor
+public class AuditLogApart {
+
+  static final String AUDIT_EVENT = "AuditEvent";
+
+  private final FhirContext fhirContext;
+  private final StringParam everyTypeButAuditEvent;
+
+  public AuditLogApart(FhirContext fhirContext) {
+    this.fhirContext = fhirContext;
+    TreeSet<String> types = new TreeSet<>(fhirContext.getResourceTypes());
+    types.remove(AUDIT_EVENT);
+    this.everyTypeButAuditEvent = new StringParam(String.join(",", types));
+  }
+
+  /** Runs before HAPI builds the query, so the type list limits both the compartment and its includes. */
+  @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
+  public void everythingWithoutTheAuditLog(SearchParameterMap search) {
+    if (search.getEverythingMode() != null && !search.containsKey(Constants.PARAM_TYPE)) {
+      search.add(Constants.PARAM_TYPE, everyTypeButAuditEvent);
+    }
+  }
+
+  @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
+  public boolean queueUnlessAuditEvent(ResourceModifiedMessage change) {
+    return !change.hasResourceType(fhirContext, AUDIT_EVENT);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  public void created(IBaseResource resource) {
+    refuseAuditEventCriteria(resource);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void updated(IBaseResource previous, IBaseResource resource) {
+    refuseAuditEventCriteria(resource);
+  }
+
+  private static void refuseAuditEventCriteria(IBaseResource resource) {
+    if (!(resource instanceof Subscription subscription) || !subscription.hasCriteria()) {
+      return;
+    }
+    if (AUDIT_EVENT.equals(subscription.getCriteria().split("[?/]", 2)[0].trim())) {
+      String message = "The audit log (AuditEvent) is not offered for subscriptions: log reviewers search it";
+      OperationOutcome outcome = new OperationOutcome();
+      outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+          .setCode(OperationOutcome.IssueType.NOTSUPPORTED).setDiagnostics(message).addExpression("Subscription.criteria");
+      throw new UnprocessableEntityException(message, outcome);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package se.samverkan.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Subscription;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestData;
+import se.samverkan.support.TestPeople;
+
+/** The audit log stays out of $everything and out of the subscription queue (AuditLogApart). */
+class AuditLogApartTest extends FhirServerTest {
+
+  @Autowired IInterceptorService interceptors;
+
+  @Test
+  void everythingLeavesTheAuditLogOutUnlessTypeNamesIt() {
+    IdType patient = create(TestPeople.patient());
+    create(TestData.carePlan(patient));
+    get("/Patient/" + patient.getIdPart()); // an AuditEvent naming the patient
+    String everything = "/Patient/" + patient.getIdPart() + "/$everything";
+
+    // With _type naming it, HAPI loads the patient's AuditEvents (written as each request ends).
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> loadedBy(() -> get(everything + "?_type=Patient,CarePlan,AuditEvent")).contains("AuditEvent"));
+
+    List<String> plain = loadedBy(() -> get(everything));
+    assertThat(plain).contains("Patient", "CarePlan").doesNotContain("AuditEvent");
+  }
+
+  @Test
+  void aSubscriptionOnTheAuditLogIsRefused() {
+    Subscription subscription = new Subscription().setStatus(Subscription.SubscriptionStatus.REQUESTED)
+        .setReason("Varna vid nödåtkomst").setCriteria("AuditEvent?_security=ETREAT");
+    subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK)
+        .setEndpoint("http://localhost:9/hook");
+    HttpResponse<String> refused = send("POST", "/Subscription", json(subscription));
+    assertThat(refused.statusCode()).isEqualTo(422);
+    assertThat(outcome(refused).getIssueFirstRep().getDiagnostics()).contains("audit log");
+  }
+
+  @Test
+  void auditEventsNeverEnterTheSubscriptionQueue() {
+    CheckedChanges checked = new CheckedChanges();
+    interceptors.registerInterceptor(checked);
+    try {
+      IdType first = create(TestPeople.patient());
+      get("/Patient/" + first.getIdPart()); // an AuditEvent for the read
+      create(TestPeople.patient());
+      // HAPI takes queued changes oldest first: once the second Patient is checked, the AuditEvents
+      // of the requests before it would have been too.
+      await().atMost(Duration.ofSeconds(20)).until(() -> checked.types.stream().filter("Patient"::equals).count() >= 2);
+      assertThat(checked.types).doesNotContain("AuditEvent");
+    } finally {
+      interceptors.unregisterInterceptor(checked);
+    }
+  }
+
+  private List<String> loadedBy(Supplier<HttpResponse<String>> request) {
+    LoadedResources loaded = new LoadedResources();
+    interceptors.registerInterceptor(loaded);
+    try {
+      assertThat(request.get().statusCode()).isEqualTo(200);
+    } finally {
+      interceptors.unregisterInterceptor(loaded);
+    }
+    return loaded.types;
+  }
+
+  /** The types of the resources HAPI loads for a response, before access checks. */
+  public static class LoadedResources {
+    final List<String> types = new CopyOnWriteArrayList<>();
+
+    @Hook(Pointcut.STORAGE_PREACCESS_RESOURCES)
+    public void loaded(IPreResourceAccessDetails details) {
+      for (int i = 0; i < details.size(); i++) {
+        types.add(details.getResource(i).fhirType());
+      }
+    }
+  }
+
+  /** The types of the changes HAPI's subscription pipeline checks. */
+  public class CheckedChanges {
+    final List<String> types = new CopyOnWriteArrayList<>();
+
+    @Hook(Pointcut.SUBSCRIPTION_BEFORE_PERSISTED_RESOURCE_CHECKED)
+    public boolean seen(ResourceModifiedMessage change) {
+      types.add(change.getPayloadId(fhirContext).getResourceType());
+      return true;
+    }
+  }
+}
