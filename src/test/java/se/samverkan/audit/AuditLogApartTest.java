@@ -8,6 +8,7 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
 import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -84,12 +85,19 @@ class AuditLogApartTest extends FhirServerTest {
     return loaded.types;
   }
 
-  /** The types of the resources HAPI loads for a response, before access checks. */
+  /**
+   * The types of the resources HAPI loads for a $everything answer, before access checks. Only
+   * that operation's: the interceptor is global, and other work (the previous request's audit
+   * write, background tasks) may load resources at the same time.
+   */
   public static class LoadedResources {
     final List<String> types = new CopyOnWriteArrayList<>();
 
     @Hook(Pointcut.STORAGE_PREACCESS_RESOURCES)
-    public void loaded(IPreResourceAccessDetails details) {
+    public void loaded(IPreResourceAccessDetails details, RequestDetails request) {
+      if (request == null || !"$everything".equals(request.getOperation())) {
+        return;
+      }
       for (int i = 0; i < details.size(); i++) {
         types.add(details.getResource(i).fhirType());
       }
