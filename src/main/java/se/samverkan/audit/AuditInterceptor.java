@@ -43,6 +43,13 @@ public class AuditInterceptor implements ServerInterceptor {
 
   public static final String EMERGENCY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
   public static final String EMERGENCY_CODE = "ETREAT";
+  /**
+   * How access was granted, when it rests on the reader's own word: {@code attested} marks an
+   * AuditEvent in which data was shown because the reader itself recorded the care relation or the
+   * patient's consent (docs/security.md). Log reviewers search for it with {@code _security}.
+   */
+  public static final String ACCESS_BASIS_SYSTEM = "https://samverkan.se/fhir/CodeSystem/access-basis";
+  public static final String ATTESTED_CODE = "attested";
   static final String SUBJECT_SYSTEM = "https://samverkan.se/fhir/NamingSystem/token-subject";
   static final String HSA = "urn:oid:1.2.752.29.4.19";
   static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
@@ -154,6 +161,10 @@ public class AuditInterceptor implements ServerInterceptor {
     addPatients(event, record.shownPatients(), "shown");
     addPatients(event, record.refusedPatients(), "withheld");
     addPatients(event, record.writtenPatients(), "written");
+    if (!record.attestedPatients().isEmpty()) {
+      addPatients(event, record.attestedPatients(), ATTESTED_CODE);
+      event.getMeta().addSecurity(ACCESS_BASIS_SYSTEM, ATTESTED_CODE, "shown on the reader's own attestation");
+    }
     String query = request.getCompleteUrl();
     if (query != null && query.contains("?")) {
       event.addEntity().setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"))

@@ -6,14 +6,15 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import se.samverkan.security.AccessPolicy;
 
 /** The rules that turn admissions, discharges and ED visits into coordination Tasks. */
 @Configuration
 public class CoordinationConfig {
 
   @Bean
-  public CoordinationRules coordinationRules(DaoRegistry daos, CoordinationProperties properties) {
-    return new CoordinationRules(daos, properties);
+  public CoordinationRules coordinationRules(DaoRegistry daos, CoordinationProperties properties, AccessPolicy policy) {
+    return new CoordinationRules(daos, properties, policy);
   }
 
   /** On HAPI's own interceptor service: the rules run on its subscription pipeline, outside requests. */

@@ -27,6 +27,11 @@ import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import se.samverkan.security.AccessPolicy;
+import se.samverkan.security.Caller;
 import se.samverkan.security.Ownership;
 
 /**
@@ -54,8 +59,10 @@ public class CoordinationRules {
 
   private final DaoRegistry daos;
   private final CoordinationProperties properties;
+  private final AccessPolicy policy;
 
-  public CoordinationRules(DaoRegistry daos, CoordinationProperties properties) {
+  public CoordinationRules(DaoRegistry daos, CoordinationProperties properties, AccessPolicy policy) {
+    this.policy = policy;
     this.daos = daos;
     this.properties = properties;
   }
@@ -67,21 +74,32 @@ public class CoordinationRules {
         || resource instanceof Observation observation && isPositiveScreening(observation);
   }
 
-  /** The Tasks the resource's current state calls for that do not exist yet. */
+  /**
+   * The Tasks the resource's current state calls for that do not exist yet. A rule acts for the
+   * trigger's owner and looks only at what that owner may read (docs/security.md): the Tasks it
+   * creates belong to that owner, so addressing them from data the owner may not see — the care
+   * teams of a patient, the vårdcentral a protected person is listed at — would tell the owner
+   * what the sharing rule keeps from it.
+   */
   public List<Task> tasksFor(IBaseResource resource) {
+    Caller owner = Ownership.careProvider(resource)
+        .map(careProvider -> Caller.owner("coordination-rules", Ownership.unit(resource).orElse(null), careProvider))
+        .orElse(Caller.SYSTEM);
+    Map<Object, Object> memo = new HashMap<>();
+    Predicate<IBaseResource> seen = r -> policy.decide(owner, r, memo).allowed();
     List<Task> tasks = new ArrayList<>();
     if (resource instanceof Encounter encounter) {
-      encounterRules(encounter, tasks);
+      encounterRules(encounter, tasks, seen);
     } else if (resource instanceof Observation screening && isPositiveScreening(screening)) {
-      read(Encounter.class, screening.getEncounter()).filter(e -> "EMER".equals(e.getClass_().getCode()))
-          .ifPresent(visit -> edFollowUp(visit, screening, tasks));
+      read(Encounter.class, screening.getEncounter()).filter(seen).filter(e -> "EMER".equals(e.getClass_().getCode()))
+          .ifPresent(visit -> edFollowUp(visit, screening, tasks, seen));
     } else if (resource instanceof Task task && hasCode(task, CoordinationTask.DISCHARGE_READY)) {
-      sipCall(task, tasks);
+      sipCall(task, tasks, seen);
     }
     return tasks;
   }
 
-  private void encounterRules(Encounter encounter, List<Task> tasks) {
+  private void encounterRules(Encounter encounter, List<Task> tasks, Predicate<IBaseResource> seen) {
     Encounter.EncounterStatus status = encounter.getStatus();
     if (status == Encounter.EncounterStatus.CANCELLED || status == Encounter.EncounterStatus.ENTEREDINERROR
         || status == Encounter.EncounterStatus.PLANNED) {
@@ -89,13 +107,13 @@ public class CoordinationRules {
     }
     String encounterClass = encounter.getClass_().getCode();
     if (INPATIENT.contains(encounterClass)) {
-      List<CareTeam> teams = activeTeams(encounter.getSubject());
+      List<CareTeam> teams = activeTeams(encounter.getSubject(), seen);
       if (teams.isEmpty()) {
         return;
       }
       if (properties.admissionNotice().enabled() && encounter.getPeriod().hasStart()) {
         List<Reference> owners = new ArrayList<>(kommuner(teams));
-        listedVardcentral(encounter.getSubject()).ifPresent(owners::add);
+        listedVardcentral(encounter.getSubject(), seen).ifPresent(owners::add);
         for (Reference owner : dedupe(owners)) {
           add(tasks, CoordinationTask.ADMISSION_NOTICE, encounter, encounter, owner,
               encounter.getPeriod().getStartElement(), properties.admissionNotice().dueAfter());
@@ -103,40 +121,40 @@ public class CoordinationRules {
       }
       if (properties.dischargeFollowUp().enabled() && status == Encounter.EncounterStatus.FINISHED
           && encounter.getPeriod().hasEnd()) {
-        listedVardcentral(encounter.getSubject()).ifPresent(owner ->
+        listedVardcentral(encounter.getSubject(), seen).ifPresent(owner ->
             add(tasks, CoordinationTask.DISCHARGE_FOLLOW_UP, encounter, encounter, owner,
                 encounter.getPeriod().getEndElement(), properties.dischargeFollowUp().dueAfter()));
       }
     } else if ("EMER".equals(encounterClass)) {
-      edFollowUp(encounter, encounter, tasks);
+      edFollowUp(encounter, encounter, tasks, seen);
     }
   }
 
-  private void edFollowUp(Encounter visit, IBaseResource trigger, List<Task> tasks) {
+  private void edFollowUp(Encounter visit, IBaseResource trigger, List<Task> tasks, Predicate<IBaseResource> seen) {
     if (!properties.edFollowUp().enabled() || !visit.getPeriod().hasStart()) {
       return;
     }
-    boolean included = positiveScreeningAt(visit) || !activeTeams(visit.getSubject()).isEmpty();
+    boolean included = positiveScreeningAt(visit, seen) || !activeTeams(visit.getSubject(), seen).isEmpty();
     if (!included) {
       return;
     }
     DateTimeType end = visit.getPeriod().hasEnd() ? visit.getPeriod().getEndElement() : visit.getPeriod().getStartElement();
-    listedVardcentral(visit.getSubject()).ifPresent(owner ->
+    listedVardcentral(visit.getSubject(), seen).ifPresent(owner ->
         add(tasks, CoordinationTask.ED_FOLLOW_UP, visit, trigger, owner, end, properties.edFollowUp().dueAfter()));
   }
 
-  private void sipCall(Task dischargeReady, List<Task> tasks) {
+  private void sipCall(Task dischargeReady, List<Task> tasks, Predicate<IBaseResource> seen) {
     if (!properties.sipCall().enabled() || dischargeReady.getStatus() == Task.TaskStatus.CANCELLED
         || dischargeReady.getStatus() == Task.TaskStatus.ENTEREDINERROR) {
       return;
     }
     Reference stay = dischargeReady.hasFocus() ? dischargeReady.getFocus() : dischargeReady.getEncounter();
-    Optional<Encounter> encounter = read(Encounter.class, stay);
+    Optional<Encounter> encounter = read(Encounter.class, stay).filter(seen);
     DateTimeType from = dischargeReady.hasAuthoredOn() ? dischargeReady.getAuthoredOnElement() : DateTimeType.now();
     if (encounter.isEmpty()) {
       return;
     }
-    listedVardcentral(dischargeReady.getFor()).ifPresent(owner ->
+    listedVardcentral(dischargeReady.getFor(), seen).ifPresent(owner ->
         add(tasks, CoordinationTask.SIP_CALL, encounter.get(), dischargeReady, owner, from, properties.sipCall().dueAfter()));
   }
 
@@ -178,7 +196,7 @@ public class CoordinationRules {
     return !daos.getResourceDao(Task.class).search(query, new SystemRequestDetails()).isEmpty();
   }
 
-  private List<CareTeam> activeTeams(Reference patient) {
+  private List<CareTeam> activeTeams(Reference patient, Predicate<IBaseResource> seen) {
     if (!patient.hasReference()) {
       return List.of();
     }
@@ -186,7 +204,7 @@ public class CoordinationRules {
         .add(CareTeam.SP_SUBJECT, new ReferenceParam(patient.getReference()))
         .add(CareTeam.SP_STATUS, new TokenParam("active"));
     return daos.getResourceDao(CareTeam.class).search(query, new SystemRequestDetails()).getAllResources().stream()
-        .map(CareTeam.class::cast).toList();
+        .filter(seen).map(CareTeam.class::cast).toList();
   }
 
   /** The kommuner taking part in the teams: as participant, on a participant's behalf, or managing. */
@@ -215,19 +233,19 @@ public class CoordinationRules {
   }
 
   /** The vårdcentral the patient is listed at: the Organization in {@code generalPractitioner}. */
-  private Optional<Reference> listedVardcentral(Reference patientReference) {
-    return read(Patient.class, patientReference).flatMap(patient -> patient.getGeneralPractitioner().stream()
+  private Optional<Reference> listedVardcentral(Reference patientReference, Predicate<IBaseResource> seen) {
+    return read(Patient.class, patientReference).filter(seen).flatMap(patient -> patient.getGeneralPractitioner().stream()
         .filter(r -> "Organization".equals(r.getReferenceElement().getResourceType()))
         .map(r -> new Reference(r.getReferenceElement().toUnqualifiedVersionless().getValue()))
         .findFirst());
   }
 
-  private boolean positiveScreeningAt(Encounter visit) {
+  private boolean positiveScreeningAt(Encounter visit, Predicate<IBaseResource> seen) {
     SearchParameterMap query = SearchParameterMap.newSynchronous()
         .add(Observation.SP_ENCOUNTER, new ReferenceParam("Encounter/" + visit.getIdElement().getIdPart()))
         .add(Observation.SP_CODE, new TokenParam(INSTRUMENT_SYSTEM, "ed-screening"));
     return daos.getResourceDao(Observation.class).search(query, new SystemRequestDetails()).getAllResources().stream()
-        .map(Observation.class::cast).anyMatch(CoordinationRules::isPositiveScreening);
+        .filter(seen).map(Observation.class::cast).anyMatch(CoordinationRules::isPositiveScreening);
   }
 
   private static boolean isPositiveScreening(Observation observation) {

@@ -27,8 +27,18 @@ public class AccessControlConfig {
   }
 
   @Bean
-  AccessPolicy accessPolicy(FhirContext fhirContext, DaoRegistry daos) {
-    return new AccessPolicy(fhirContext, daos);
+  ResourceKinds resourceKinds(FhirContext fhirContext, DaoRegistry daos) {
+    return new ResourceKinds(fhirContext, daos);
+  }
+
+  @Bean
+  AccessPolicy accessPolicy(DaoRegistry daos, ResourceKinds kinds) {
+    return new AccessPolicy(daos, kinds);
+  }
+
+  @Bean
+  SharingWriteRules sharingWriteRules(FhirContext fhirContext, AccessPolicy policy, DaoRegistry daos) {
+    return new SharingWriteRules(fhirContext, policy, daos);
   }
 
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
@@ -42,6 +52,11 @@ public class AccessControlConfig {
   @Bean
   AccessLookupPrefetch accessLookupPrefetch(AccessPolicy policy) {
     return new AccessLookupPrefetch(policy);
+  }
+
+  @Bean
+  OwnMatchesFirst ownMatchesFirst() {
+    return new OwnMatchesFirst();
   }
 
   @Bean

@@ -1,6 +1,5 @@
 package se.samverkan.security;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -20,27 +19,40 @@ import java.util.Set;
 import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
 import org.hl7.fhir.instance.model.api.IAnyResource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Task;
 
 /**
- * Who may read what (docs/security.md). A caller reads a resource when
+ * Who may read what (docs/security.md, "The sharing rule"). A caller reads a resource when
  * <ul>
  *   <li>it is an AuditEvent, the caller is a log reviewer, and the event concerns the reviewer's
  *       care provider: its own people acted, or its data was shown or withheld;
  *   <li>it is a Subscription of the caller's own care provider (others' are not shown);
- *   <li>it is not about a patient (organizations, staff, definitions), or
+ *   <li>it is shared reference data (organizations, staff, definitions: {@link ResourceKinds}), or
  *   <li>its own care provider owns it, or
- *   <li>for every patient it is about: the caller's unit or care provider takes part in an active
- *       CareTeam of the patient (care relation), the patient has an active consent to shared
- *       documentation, and the owner has not blocked its information about the patient (spärr).
+ *   <li>for every patient it is about, all three hold:
+ *     <ol>
+ *       <li><b>care relation</b>: an active CareTeam of the patient names the caller's unit, care
+ *           provider or an organization under them, and that CareTeam was written either by the
+ *           data's owner (the owner shares its own data) or by the caller's own care provider (the
+ *           caller attests its relation, for itself only); a Task addressed to the caller is its
+ *           owner sharing it too. A CareTeam written by a third party counts for neither;
+ *       <li><b>consent</b>: of the consents to shared documentation recorded by the data's owner
+ *           and by the caller's own care provider, the newest of each by the server's recorded time,
+ *           neither is a refusal and at least one is a permit (one recorded by the caller alone is
+ *           an attestation, for itself only). Another party's consent counts for nothing;
+ *       <li><b>no spärr</b> by the data's owner.
+ *     </ol>
  *       Emergency access (a stated reason) overrides consent and spärr, never the care relation.
+ *       A read that rests on the caller's own attestation is {@link Verdict#ATTESTED}, and audited
+ *       as such.
  * </ul>
- * Lookups are made as the server and kept for the rest of the request.
+ * Patient data that names no patient is read by its owner only; a type that is not declared, by
+ * nobody. Lookups are made as the server and kept for the rest of the request.
  */
 public class AccessPolicy {
 
@@ -56,19 +68,26 @@ public class AccessPolicy {
 
   /** How a read was allowed, or that it was not. */
   public enum Verdict {
-    SYSTEM, NOT_PATIENT_DATA, OWN, SHARED, EMERGENCY, DENIED;
+    SYSTEM, NOT_PATIENT_DATA, OWN, SHARED,
+    /** Allowed on the caller's own record of a care relation or consent (as NPÖ's readers attest). */
+    ATTESTED,
+    EMERGENCY, DENIED;
 
     public boolean allowed() {
       return this != DENIED;
     }
   }
 
-  private final FhirContext fhirContext;
   private final DaoRegistry daos;
+  private final ResourceKinds kinds;
 
-  public AccessPolicy(FhirContext fhirContext, DaoRegistry daos) {
-    this.fhirContext = fhirContext;
+  public AccessPolicy(DaoRegistry daos, ResourceKinds kinds) {
     this.daos = daos;
+    this.kinds = kinds;
+  }
+
+  public ResourceKinds kinds() {
+    return kinds;
   }
 
   public Verdict decide(RequestDetails request, IBaseResource resource) {
@@ -89,38 +108,76 @@ public class AccessPolicy {
     if (resource instanceof IAnyResource any && ResourceMetadataKeyEnum.DELETED_AT.get(any) != null) {
       return Verdict.NOT_PATIENT_DATA; // the empty marker of a deleted version in a history: no content
     }
-    if ("Subscription".equals(resource.fhirType())) {
-      // Criteria and endpoint are the subscriber's business (criteria may name a patient).
-      return Ownership.careProvider(resource).map(owner -> owner.equals(caller.careProvider())).orElse(true)
-          ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
-    }
-    if ("AuditEvent".equals(resource.fhirType())) {
-      return caller.isLogReviewer() && Ownership.concerns(resource).contains(caller.careProvider())
-          ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
-    }
-    Set<String> patients = patientsOf(resource);
-    if (patients.isEmpty()) {
-      return Verdict.NOT_PATIENT_DATA;
+    switch (kinds.kindOf(resource.fhirType())) {
+      case REFUSED:
+        return Verdict.DENIED;
+      case REFERENCE_DATA:
+        return Verdict.NOT_PATIENT_DATA;
+      case SERVER_RECORD:
+        return serverRecord(caller, resource);
+      default:
+        break;
     }
     String owner = Ownership.careProvider(resource).orElse(null);
     if (owner != null && owner.equals(caller.careProvider())) {
       return Verdict.OWN;
     }
+    Set<String> patients = kinds.patientsOf(resource);
     Lookups lookups = Lookups.of(memo, this, caller);
+    boolean addressed = resource instanceof Task task && lookups.isAddressedToCaller(task);
+    if (patients.isEmpty()) {
+      return addressed ? Verdict.SHARED : Verdict.DENIED; // patient data naming no patient: its owner's
+    }
+    boolean attested = false;
     boolean emergencyUsed = false;
     for (String patient : patients) {
-      if (!lookups.hasCareRelation(patient)) {
+      Set<String> grantors = lookups.relationGrantors(patient);
+      boolean granted = addressed || (owner != null && grantors.contains(owner));
+      if (!granted && !grantors.contains(caller.careProvider())) {
         return Verdict.DENIED;
       }
-      boolean shared = lookups.hasConsent(patient) && !lookups.blockedOwners(patient).contains(owner);
+      Lookups.Said byOwner = lookups.consentBy(patient, owner);
+      Lookups.Said byCaller = lookups.consentBy(patient, caller.careProvider());
+      boolean consent = byOwner != Lookups.Said.REFUSED && byCaller != Lookups.Said.REFUSED
+          && (byOwner == Lookups.Said.PERMITTED || byCaller == Lookups.Said.PERMITTED);
+      boolean shared = consent && !lookups.blockedOwners(patient).contains(owner);
       if (!shared) {
         if (!caller.isEmergency()) {
           return Verdict.DENIED;
         }
         emergencyUsed = true;
       }
+      attested |= !granted || (shared && byOwner != Lookups.Said.PERMITTED);
     }
-    return emergencyUsed ? Verdict.EMERGENCY : Verdict.SHARED;
+    return emergencyUsed ? Verdict.EMERGENCY : attested ? Verdict.ATTESTED : Verdict.SHARED;
+  }
+
+  /**
+   * Whether the caller has a care relation with the patient that the rule recognises: it owns the
+   * Patient, or an active CareTeam of the patient names the caller and was written by the
+   * Patient's owner or by the caller itself (an attestation). What a party needs to add its own
+   * data about another owner's patient (SharingWriteRules); consent governs reading, not this.
+   */
+  public boolean hasCareRelation(Caller caller, IBaseResource patient, Map<Object, Object> memo) {
+    if (caller == null) {
+      return false;
+    }
+    String owner = Ownership.careProvider(patient).orElse(null);
+    if (caller.isSystem() || (owner != null && owner.equals(caller.careProvider()))) {
+      return true;
+    }
+    Set<String> grantors = Lookups.of(memo, this, caller).relationGrantors("Patient/" + patient.getIdElement().getIdPart());
+    return grantors.contains(caller.careProvider()) || (owner != null && grantors.contains(owner));
+  }
+
+  private static Verdict serverRecord(Caller caller, IBaseResource resource) {
+    if ("Subscription".equals(resource.fhirType())) {
+      // Criteria and endpoint are the subscriber's business (criteria may name a patient).
+      return Ownership.careProvider(resource).map(owner -> owner.equals(caller.careProvider())).orElse(true)
+          ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
+    }
+    return caller.isLogReviewer() && Ownership.concerns(resource).contains(caller.careProvider())
+        ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
   }
 
   /**
@@ -145,28 +202,9 @@ public class AccessPolicy {
     }
   }
 
-  /** The ids ("Patient/123") of the patients a resource is about: itself, or its Patient compartment. */
+  /** The ids ("Patient/123") of the patients a resource is about ({@link ResourceKinds#patientsOf}). */
   public Set<String> patientsOf(IBaseResource resource) {
-    Set<String> patients = new LinkedHashSet<>();
-    if ("Patient".equals(resource.fhirType())) {
-      if (resource.getIdElement().hasIdPart()) {
-        patients.add("Patient/" + resource.getIdElement().getIdPart());
-      }
-      return patients;
-    }
-    if (!fhirContext.getResourceDefinition(resource).getSearchParams().stream()
-        .anyMatch(p -> p.getProvidesMembershipInCompartments() != null
-            && p.getProvidesMembershipInCompartments().contains("Patient"))) {
-      return patients;
-    }
-    for (IIdType id : fhirContext.newTerser().getCompartmentOwnersForResource("Patient", resource, Set.<String>of())) {
-      // Members of the compartment's reference parameters may be other types (a CareTeam's
-      // participants are Organizations and PractitionerRoles): only Patients count.
-      if (id.hasIdPart() && "Patient".equals(id.getResourceType())) {
-        patients.add("Patient/" + id.getIdPart());
-      }
-    }
-    return patients;
+    return kinds.patientsOf(resource);
   }
 
   /** What one request has looked up: the caller's organizations, and per patient relation and consents. */
@@ -178,7 +216,8 @@ public class AccessPolicy {
     private final AccessPolicy policy;
     private final Caller caller;
     private Set<String> callerOrganizations;
-    private final Map<String, Boolean> relation = new HashMap<>();
+    /** Per patient: the care providers whose active CareTeams name one of the caller's organizations. */
+    private final Map<String, Set<String>> grantors = new HashMap<>();
     private final Map<String, List<Consent>> consents = new HashMap<>();
 
     private Lookups(AccessPolicy policy, Caller caller) {
@@ -192,21 +231,27 @@ public class AccessPolicy {
       }
     }
 
-    synchronized boolean hasCareRelation(String patient) {
+    synchronized Set<String> relationGrantors(String patient) {
       lookUpRelations(List.of(patient));
-      return relation.get(patient);
+      return grantors.get(patient);
+    }
+
+    /** A Task whose {@code owner} (who is to do it) is one of the caller's organizations. */
+    synchronized boolean isAddressedToCaller(Task task) {
+      return task.getOwner().getReferenceElement().hasIdPart()
+          && callerOrganizations().contains("Organization/" + task.getOwner().getReferenceElement().getIdPart());
     }
 
     /** Relation and consents of many patients at once; what is known already is kept. */
     synchronized void prefetch(Collection<String> patients) {
       lookUpRelations(patients);
       // Consents matter only where there is a relation (decide asks in that order).
-      lookUpConsents(patients.stream().filter(relation::get).toList());
+      lookUpConsents(patients.stream().filter(p -> !grantors.get(p).isEmpty()).toList());
     }
 
-    /** Whether the caller's organizations take part in an active CareTeam of each patient. */
+    /** Who (which care providers' CareTeams) put the caller's organizations in an active team of each patient. */
     private void lookUpRelations(Collection<String> patients) {
-      List<String> unknown = patients.stream().filter(p -> !relation.containsKey(p)).toList();
+      List<String> unknown = patients.stream().filter(p -> !grantors.containsKey(p)).toList();
       Set<String> organizations = unknown.isEmpty() ? Set.of() : callerOrganizations();
       for (List<String> chunk : chunks(unknown)) {
         if (!organizations.isEmpty()) {
@@ -217,10 +262,12 @@ public class AccessPolicy {
               .add("status", new TokenParam("active"))
               .add("participant-organization", participants);
           for (IBaseResource team : policy.search("CareTeam", search)) {
-            relation.put(patientReference(((CareTeam) team).getSubject()), true);
+            String patient = patientReference(((CareTeam) team).getSubject());
+            Ownership.careProvider(team).ifPresent(writer ->
+                grantors.computeIfAbsent(patient, p -> new LinkedHashSet<>()).add(writer));
           }
         }
-        chunk.forEach(p -> relation.putIfAbsent(p, false));
+        chunk.forEach(p -> grantors.putIfAbsent(p, Set.of()));
       }
     }
 
@@ -258,16 +305,31 @@ public class AccessPolicy {
       return "Patient/" + reference.getReferenceElement().getIdPart();
     }
 
-    synchronized boolean hasConsent(String patient) {
+    /** What a party last recorded about the patient's consent to shared documentation. */
+    enum Said { PERMITTED, REFUSED, NOTHING }
+
+    /**
+     * The newest in-force consent to shared documentation (or to a SIP) that {@code party} recorded
+     * for the patient, newest by the server's recorded time ({@code meta.lastUpdated}), never by the
+     * client's {@code dateTime}.
+     */
+    synchronized Said consentBy(String patient, String party) {
+      if (party == null) {
+        return Said.NOTHING;
+      }
       Date now = new Date();
       Consent latest = null;
       for (Consent consent : consents(patient)) {
-        if (hasPolicy(consent, SHARED_DOCUMENTATION_POLICY, SIP_POLICY) && inForce(consent.getProvision().getPeriod(), now)
-            && (latest == null || later(consent, latest))) {
+        if (party.equals(Ownership.careProvider(consent).orElse(null))
+            && hasPolicy(consent, SHARED_DOCUMENTATION_POLICY, SIP_POLICY) && inForce(consent.getProvision().getPeriod(), now)
+            && (latest == null || recordedLater(consent, latest))) {
           latest = consent;
         }
       }
-      return latest != null && latest.getProvision().getType() == Consent.ConsentProvisionType.PERMIT;
+      if (latest == null) {
+        return Said.NOTHING;
+      }
+      return latest.getProvision().getType() == Consent.ConsentProvisionType.PERMIT ? Said.PERMITTED : Said.REFUSED;
     }
 
     synchronized Set<String> blockedOwners(String patient) {
@@ -335,9 +397,9 @@ public class AccessPolicy {
       return (!period.hasStart() || !period.getStart().after(now)) && (!period.hasEnd() || period.getEnd().after(now));
     }
 
-    private static boolean later(Consent a, Consent b) {
-      Date da = a.hasDateTime() ? a.getDateTime() : a.getMeta().getLastUpdated();
-      Date db = b.hasDateTime() ? b.getDateTime() : b.getMeta().getLastUpdated();
+    private static boolean recordedLater(Consent a, Consent b) {
+      Date da = a.getMeta().getLastUpdated();
+      Date db = b.getMeta().getLastUpdated();
       return da != null && (db == null || da.after(db));
     }
   }

@@ -16,6 +16,7 @@ public final class AccessRecord {
   private final Set<String> shownPatients = new LinkedHashSet<>();
   private final Set<String> refusedPatients = new LinkedHashSet<>();
   private final Set<String> writtenPatients = new LinkedHashSet<>();
+  private final Set<String> attestedPatients = new LinkedHashSet<>();
   private final Set<String> dataOwners = new LinkedHashSet<>();
   private boolean emergencyUsed;
 
@@ -33,6 +34,14 @@ public final class AccessRecord {
       refusedPatients.addAll(patients);
     }
     emergencyUsed |= verdict == AccessPolicy.Verdict.EMERGENCY;
+    if (verdict == AccessPolicy.Verdict.ATTESTED) {
+      attestedPatients.addAll(patients);
+    }
+  }
+
+  /** Patients whose data was shown on the caller's own attestation of care relation or consent. */
+  public synchronized Set<String> attestedPatients() {
+    return Set.copyOf(attestedPatients);
   }
 
   /** Patients whose data a write created, changed or deleted (or tried to). */

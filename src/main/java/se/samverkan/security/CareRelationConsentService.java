@@ -3,7 +3,6 @@ package se.samverkan.security;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOperationStatusEnum;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentOutcome;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
@@ -64,12 +63,13 @@ public class CareRelationConsentService implements IConsentService {
 
   @Override
   public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
-    if (isWrite(request) && !decide(request, resource)) {
-      // A conditional create or update matched a resource the caller may not see. Withheld, HAPI
-      // would take it for "no match" and create a duplicate; shown, it would answer with the
-      // other owner's content. Neither: say that it exists, nothing more.
-      throw new PreconditionFailedException("A resource matching the condition exists, but it is not yours to see "
-          + "or change; ask its owner, or use a condition only your own data matches");
+    if (isWrite(request)) {
+      // A write is shown what its condition (If-None-Exist, a conditional update, patch or delete,
+      // a conditional reference) matched (HAPI's MatchResourceUrlService), and its own answer.
+      // What the caller may not see is left out, so that the condition matches as if it were not
+      // there: a conditional create then creates the caller's own, a conditional delete deletes
+      // nothing. Not recorded as withheld: the caller's own log would name what it may not see.
+      return policy.decide(request, resource).allowed() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
     }
     if (!resource.getIdElement().hasResourceType()) {
       // Not a stored resource but one contained in another (stored ones carry "Type/id"): it

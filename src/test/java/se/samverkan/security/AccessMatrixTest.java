@@ -74,22 +74,26 @@ class AccessMatrixTest extends FhirServerTest {
   /** The patient's situation. Every patient's team has Vårdcentralen Ronneby in it. */
   enum Situation {
     /** Active team with Ronneby kommun, consent to shared documentation. */
-    SHARED(true, true, true, false),
-    /** Active team with the kommun, no consent. */
-    NO_CONSENT(true, true, false, false),
+    SHARED(true, true, true, false, false),
+    /** Active team with the kommun, no consent recorded. */
+    NO_CONSENT(true, true, false, false, false),
+    /** Active team with the kommun, and the region recorded the patient's refusal. */
+    REFUSED(true, true, false, false, true),
     /** Active team with the kommun, consent, but the region has blocked its information. */
-    SPARR(true, true, true, true),
+    SPARR(true, true, true, true, false),
     /** Consent, but the kommun is not in the team. */
-    KOMMUN_NOT_IN_TEAM(true, false, true, false),
+    KOMMUN_NOT_IN_TEAM(true, false, true, false, false),
     /** The team with the kommun has ended. */
-    TEAM_INACTIVE(false, true, true, false);
+    TEAM_INACTIVE(false, true, true, false, false);
 
     final boolean teamActive;
     final boolean kommunInTeam;
     final boolean consent;
     final boolean sparr;
+    final boolean refused;
 
-    Situation(boolean teamActive, boolean kommunInTeam, boolean consent, boolean sparr) {
+    Situation(boolean teamActive, boolean kommunInTeam, boolean consent, boolean sparr, boolean refused) {
+      this.refused = refused;
       this.teamActive = teamActive;
       this.kommunInTeam = kommunInTeam;
       this.consent = consent;
@@ -143,14 +147,27 @@ class AccessMatrixTest extends FhirServerTest {
     Condition condition = condition(patientRef);
     String conditionId = createAs(vc, condition);
 
+    // The kommun is in the region's active team when it writes its Goal (a write about another
+    // owner's patient needs a care relation); the situation is set up afterwards.
     CareTeam team = TestData.careTeam(patientRef, new IdType(vcOrg));
     team.getParticipantFirstRep().getRoleFirstRep().getCodingFirstRep().setCode("samordningssjukskoterska-vardcentral");
-    if (situation.kommunInTeam) {
-      team.addParticipant().setMember(new Reference(kommunOrg))
-          .addRole().addCoding().setSystem(TestData.ROLE).setCode("samordningssjukskoterska-kommun");
-    }
-    team.setStatus(situation.teamActive ? CareTeam.CareTeamStatus.ACTIVE : CareTeam.CareTeamStatus.INACTIVE);
+    team.addParticipant().setMember(new Reference(kommunOrg))
+        .addRole().addCoding().setSystem(TestData.ROLE).setCode("samordningssjukskoterska-kommun");
+    team.setStatus(CareTeam.CareTeamStatus.ACTIVE);
     String teamId = createAs(vc, team);
+    Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
+    goal.getDescription().setText("Klara förflyttningar själv");
+    goal.setSubject(new Reference(patientRef));
+    String goalId = createAs(bearer(Reader.KOMMUN_RONNEBY), goal);
+    if (!situation.kommunInTeam || !situation.teamActive) {
+      if (!situation.kommunInTeam) {
+        team.getParticipant().remove(1);
+      }
+      team.setStatus(situation.teamActive ? CareTeam.CareTeamStatus.ACTIVE : CareTeam.CareTeamStatus.INACTIVE);
+      team.setId(teamId);
+      HttpResponse<String> updated = send("PUT", "/" + teamId, json(team), "Authorization", vc);
+      assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+    }
 
     if (situation.consent) {
       createAs(vc, TestData.consent(patientRef, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
@@ -158,10 +175,9 @@ class AccessMatrixTest extends FhirServerTest {
     if (situation.sparr) {
       createAs(vc, TestData.consent(patientRef, AccessPolicy.SPARR_POLICY, Consent.ConsentProvisionType.DENY));
     }
-    Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
-    goal.getDescription().setText("Klara förflyttningar själv");
-    goal.setSubject(new Reference(patientRef));
-    String goalId = createAs(bearer(Reader.KOMMUN_RONNEBY), goal);
+    if (situation.refused) {
+      createAs(vc, TestData.consent(patientRef, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.DENY));
+    }
     return new Fixture(patientId, pnr, conditionId, teamId, goalId);
   }
 
@@ -277,6 +293,158 @@ class AccessMatrixTest extends FhirServerTest {
       }
       default -> { }
     }
+  }
+
+  // --- the adversarial dimension: a reader first writes every record that might widen a view
+
+  private static final Map<Situation, Fixture> ATTACKED = new EnumMap<>(Situation.class);
+
+  /**
+   * Karlskrona kommun, outside every team, writes everything that might widen its view of each
+   * situation's patient, then everyone reads on every path. The rule (docs/security.md, "The
+   * sharing rule"): no write of its changes what anybody else sees of data it does not own; it
+   * sees the region's data only on its own attestation of both care relation and consent, never
+   * past the region's recorded refusal or spärr, and every such read is flagged for log review.
+   */
+  @TestFactory
+  Stream<DynamicTest> everyWideningWriteWidensOnlyTheWritersOwnViewAndOnlyAsTheRuleAllows() {
+    List<DynamicTest> cells = new ArrayList<>();
+    for (Situation situation : Situation.values()) {
+      cells.add(DynamicTest.dynamicTest("KOMMUN_KARLSKRONA attacks " + situation, () -> attack(situation)));
+    }
+    return cells.stream();
+  }
+
+  private void attack(Situation situation) {
+    String vcOrg = "Organization/" + idOf("Organization", Journeys.VC_RONNEBY);
+    String karlskronaOrg = "Organization/" + idOf("Organization", Journeys.KOMMUN_KARLSKRONA);
+    Fixture f;
+    synchronized (ATTACKED) {
+      f = ATTACKED.computeIfAbsent(situation, s -> create(s, vcOrg, kommunRonnebyOrg));
+    }
+    String attacker = bearer(Reader.KOMMUN_KARLSKRONA);
+    List<Reader> others = List.of(Reader.HOSPITAL, Reader.VC_RONNEBY, Reader.KOMMUN_RONNEBY);
+    Map<Reader, List<String>> before = new EnumMap<>(Reader.class);
+    others.forEach(reader -> before.put(reader, view(reader, f)));
+    List<String> attackersOwn = new ArrayList<>();
+    IdType patient = new IdType(f.patient());
+
+    // A consent dated in the future is no fact: refused.
+    Consent future = TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT);
+    future.setDateTime(new java.util.Date(System.currentTimeMillis() + 365L * 24 * 3600 * 1000));
+    HttpResponse<String> dated = send("POST", "/Consent", json(future), "Authorization", attacker);
+    assertThat(dated.statusCode()).as(dated.body()).isEqualTo(422);
+
+    // Conditional references on the personnummer resolve nothing the attacker may not see: the
+    // transaction is answered exactly as for a personnummer nobody has.
+    String unused = TestPeople.personnummer();
+    HttpResponse<String> hidden = send("POST", "", teamAndConsentByPersonnummer(f.personnummer(), karlskronaOrg),
+        "Authorization", attacker);
+    HttpResponse<String> nobody = send("POST", "", teamAndConsentByPersonnummer(unused, karlskronaOrg),
+        "Authorization", attacker);
+    assertThat(hidden.statusCode()).as(hidden.body()).isEqualTo(nobody.statusCode()).isBetween(400, 499);
+    assertThat(hidden.body().replace(f.personnummer(), "#")).isEqualTo(nobody.body().replace(unused, "#"));
+
+    // Data about the patient without a relation the rule recognises: answered as for a patient
+    // that does not exist.
+    String absent = "Patient/" + java.util.UUID.randomUUID();
+    HttpResponse<String> aboutHidden = send("POST", "/Goal", json(goal(f.patient())), "Authorization", attacker);
+    HttpResponse<String> aboutAbsent = send("POST", "/Goal", json(goal(absent)), "Authorization", attacker);
+    assertThat(aboutHidden.statusCode()).as(aboutHidden.body()).isEqualTo(aboutAbsent.statusCode()).isEqualTo(400);
+    assertThat(aboutHidden.body().replace(f.patient(), "#")).isEqualTo(aboutAbsent.body().replace(absent, "#"));
+
+    // A squatter Patient with the same personnummer is the attacker's own; the region's own
+    // conditional writes on that personnummer still find only the region's patient.
+    Patient squatter = TestPeople.patient();
+    squatter.getIdentifierFirstRep().setValue(f.personnummer());
+    String squatterId = createAs(attacker, squatter);
+    attackersOwn.add(squatterId);
+    // ... shared with the region, so that the region sees two patients with that personnummer.
+    attackersOwn.add(createAs(attacker, TestData.careTeam(new IdType(squatterId), new IdType(vcOrg))));
+    attackersOwn.add(createAs(attacker, TestData.consent(new IdType(squatterId), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+        Consent.ConsentProvisionType.PERMIT)));
+    assertThat(get("/" + squatterId, "Authorization", bearer(Reader.VC_RONNEBY)).statusCode())
+        .as("the region is shown the squatter the attacker shared").isEqualTo(200);
+    Patient regions = parseResource(Patient.class, get("/" + f.patient(), "Authorization", bearer(Reader.VC_RONNEBY)));
+    HttpResponse<String> conditional = send("PUT", "/Patient?identifier=" + encode(TestPeople.PERSONNUMMER + "|" + f.personnummer()),
+        json(regions), "Authorization", bearer(Reader.VC_RONNEBY));
+    assertThat(conditional.statusCode()).as(conditional.body()).isEqualTo(200);
+    assertThat(conditional.body()).as("the region's own patient, not the squatter").contains(id(f.patient()))
+        .doesNotContain(id(squatterId));
+
+    // A CareTeam naming itself and Ronneby kommun, and a forged refusal: its own records, which
+    // change nothing for anyone else and give the attacker nothing yet.
+    CareTeam team = TestData.careTeam(patient, new IdType(karlskronaOrg));
+    team.addParticipant().setMember(new Reference(kommunRonnebyOrg))
+        .addRole().addCoding().setSystem(TestData.ROLE).setCode("samordningssjukskoterska-kommun");
+    attackersOwn.add(createAs(attacker, team));
+    attackersOwn.add(createAs(attacker,
+        TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.DENY)));
+    assertOthersUnchanged(others, before, f, attackersOwn, situation + ", after the team and the forged refusal");
+    assertThat(view(Reader.KOMMUN_KARLSKRONA, f)).as(situation + ": the attacker's own refusal binds itself")
+        .doesNotContainAnyElementsOf(f.regionIds());
+
+    // Its permit, recorded after: the attacker now attests both relation and consent, for itself.
+    attackersOwn.add(createAs(attacker,
+        TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT)));
+    assertOthersUnchanged(others, before, f, attackersOwn, situation + ", after the attested permit");
+    List<String> attackerSees = view(Reader.KOMMUN_KARLSKRONA, f);
+    boolean ownerForbids = situation.refused || situation.sparr;
+    if (ownerForbids) {
+      assertThat(attackerSees).as(situation + ": the region's refusal or spärr is never overridden")
+          .doesNotContainAnyElementsOf(f.regionIds());
+    } else {
+      assertThat(attackerSees).as(situation + ": attested relation and consent").contains(f.condition(), f.patient());
+      String reviewer = "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
+          "system/AuditEvent.read");
+      String flagged = body(get("/AuditEvent?patient=" + f.patient() + "&altid=kommun_karlskrona&_security="
+          + encode(se.samverkan.audit.AuditInterceptor.ACCESS_BASIS_SYSTEM + "|" + se.samverkan.audit.AuditInterceptor.ATTESTED_CODE),
+          "Authorization", reviewer));
+      assertThat(flagged).as(situation + ": the region's log review finds the attested reads").contains("\"AuditEvent\"");
+    }
+  }
+
+  /** What the reader is shown of the fixture, on every path, as Type/id. */
+  private List<String> view(Reader reader, Fixture f) {
+    StringBuilder all = new StringBuilder();
+    for (Path path : paths()) {
+      all.append(path.ask().apply(bearer(reader), f));
+    }
+    return Answer.of(all.toString()).resources().stream().sorted().toList();
+  }
+
+  private void assertOthersUnchanged(List<Reader> others, Map<Reader, List<String>> before, Fixture f,
+      List<String> attackersOwn, String when) {
+    for (Reader reader : others) {
+      List<String> now = new ArrayList<>(view(reader, f));
+      now.removeAll(attackersOwn); // the attacker may share its own records: those are its to share
+      assertThat(now).as(when + ": what " + reader + " sees").containsExactlyInAnyOrderElementsOf(before.get(reader));
+    }
+  }
+
+  private String teamAndConsentByPersonnummer(String personnummer, String organization) {
+    String byPnr = "Patient?identifier=" + TestPeople.PERSONNUMMER + "|" + personnummer;
+    CareTeam team = TestData.careTeam(new IdType("Patient", "x"), new IdType(organization));
+    team.getSubject().setReference(byPnr);
+    Consent consent = TestData.consent(new IdType("Patient", "x"), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+        Consent.ConsentProvisionType.PERMIT);
+    consent.getPatient().setReference(byPnr);
+    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    transaction.addEntry().setResource(team).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("CareTeam");
+    transaction.addEntry().setResource(consent).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Consent");
+    return json(transaction);
+  }
+
+  private static Goal goal(String patient) {
+    Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
+    goal.getDescription().setText("Klara förflyttningar själv");
+    goal.setSubject(new Reference(patient));
+    return goal;
+  }
+
+  private <T extends org.hl7.fhir.instance.model.api.IBaseResource> T parseResource(Class<T> type, HttpResponse<String> response) {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return fhir().newJsonParser().parseResource(type, response.body());
   }
 
   // --- criteria that look into data the reader may not see

@@ -93,21 +93,33 @@ class OwnershipTest extends FhirServerTest {
     assertThat(searchBundle("/Patient?identifier=" + identifier.replace("|", "%7C")).getEntry()).isEmpty();
   }
 
+  /**
+   * A condition considers only what the caller may see (docs/security.md): a hidden match has no
+   * effect, so the kommun's conditional create answers exactly as when nothing matches — it
+   * creates the kommun's own Patient — and the region's patient is neither shown nor changed.
+   */
   @Test
-  void aConditionalCreateMatchingAnotherOwnersHiddenResourceCreatesNoDuplicateAndShowsNothing() {
+  void aConditionalCreateMatchingOnlyAnotherOwnersHiddenResourceAnswersAsIfNothingMatched() {
     Patient theirs = create(TestPeople.patient(), vcRonneby);
     String identifier = theirs.getIdentifierFirstRep().getSystem() + "|" + theirs.getIdentifierFirstRep().getValue();
     Patient same = TestPeople.patient();
     same.getIdentifierFirstRep().setValue(theirs.getIdentifierFirstRep().getValue());
+    Patient fresh = TestPeople.patient();
+    String freshIdentifier = fresh.getIdentifierFirstRep().getSystem() + "|" + fresh.getIdentifierFirstRep().getValue();
 
-    HttpResponse<String> response = send("POST", "/Patient", json(same), "Authorization", kommun,
+    HttpResponse<String> hiddenMatches = send("POST", "/Patient", json(same), "Authorization", kommun,
         "If-None-Exist", "identifier=" + identifier.replace("|", "%7C"));
+    HttpResponse<String> nothingMatches = send("POST", "/Patient", json(fresh), "Authorization", kommun,
+        "If-None-Exist", "identifier=" + freshIdentifier.replace("|", "%7C"));
 
-    assertThat(response.statusCode()).isEqualTo(412);
-    assertThat(response.body()).doesNotContain(theirs.getIdElement().getIdPart())
-        .doesNotContain(theirs.getNameFirstRep().getFamily());
+    assertThat(hiddenMatches.statusCode()).isEqualTo(nothingMatches.statusCode()).isEqualTo(201);
+    assertThat(hiddenMatches.headers().map().keySet()).isEqualTo(nothingMatches.headers().map().keySet());
+    Patient created = parse(Patient.class, hiddenMatches);
+    assertThat(created.getIdElement().getIdPart()).isNotEqualTo(theirs.getIdElement().getIdPart());
+    assertThat(tags(created, Ownership.CARE_PROVIDER_SYSTEM)).containsExactly(KOMMUN_KARLSKRONA);
     assertThat(searchBundle("/Patient?identifier=" + identifier.replace("|", "%7C")).getEntry())
-        .as("still exactly one patient with that personnummer").hasSize(1);
+        .as("the region still sees exactly its own patient with that personnummer").hasSize(1)
+        .allMatch(e -> e.getResource().getIdElement().getIdPart().equals(theirs.getIdElement().getIdPart()));
   }
 
   private Patient create(Patient patient, String authorization) {

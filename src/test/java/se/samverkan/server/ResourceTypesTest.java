@@ -12,6 +12,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import se.samverkan.security.ResourceKinds;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.ProfileExamples;
 import se.samverkan.support.TestPeople;
@@ -37,13 +39,58 @@ class ResourceTypesTest extends FhirServerTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Every R4 type but AuditEvent, which only the server writes (AuthenticationTest). */
+  private static final ResourceKinds KINDS = new ResourceKinds(FhirContext.forR4Cached(), null);
+
+  /**
+   * Every R4 type declared patient data, shared reference data or a server record
+   * (docs/security.md), but AuditEvent, which only the server writes (AuthenticationTest).
+   */
   static List<String> storableTypes(FhirContext context) {
-    return context.getResourceTypes().stream().filter(t -> !t.equals("AuditEvent")).sorted().toList();
+    return context.getResourceTypes().stream()
+        .filter(t -> !t.equals("AuditEvent") && KINDS.kindOf(t) != ResourceKinds.Kind.REFUSED).sorted().toList();
   }
 
   static Stream<String> storableTypes() {
     return storableTypes(FhirContext.forR4Cached()).stream();
+  }
+
+  static Stream<String> refusedTypes() {
+    return KINDS.typesOf(ResourceKinds.Kind.REFUSED).stream();
+  }
+
+  @Test
+  void everyTypeIsDeclaredOrRefusedAndTheDeclarationsAreTheOnesDocumented() throws Exception {
+    assertThat(refusedTypes()).contains("Linkage", "PaymentNotice", "VerificationResult", "TestScript")
+        .doesNotContain("Task", "Binary", "Bundle", "Organization", "Patient", "Consent");
+    assertThat(KINDS.kindOf("Task")).isEqualTo(ResourceKinds.Kind.PATIENT_DATA);
+    assertThat(KINDS.kindOf("Binary")).isEqualTo(ResourceKinds.Kind.PATIENT_DATA);
+    assertThat(KINDS.kindOf("Bundle")).isEqualTo(ResourceKinds.Kind.PATIENT_DATA);
+    assertThat(KINDS.kindOf("MessageHeader")).isEqualTo(ResourceKinds.Kind.PATIENT_DATA);
+    assertThat(KINDS.kindOf("Organization")).isEqualTo(ResourceKinds.Kind.REFERENCE_DATA);
+    String docs = java.nio.file.Files.readString(java.nio.file.Path.of("docs/security.md"));
+    for (String type : KINDS.typesOf(ResourceKinds.Kind.REFUSED)) {
+      assertThat(docs).as("docs/security.md names the refused type " + type).contains(type);
+    }
+  }
+
+  /** A type that is neither patient data nor shared reference data is refused on every path, as an unknown one. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusedTypes")
+  void aTypeThatIsNeitherPatientDataNorReferenceDataIsRefused(String type) {
+    String body = "{\"resourceType\":\"" + type + "\"}";
+    for (HttpResponse<String> answer : List.of(
+        send("POST", "/" + type, body),
+        get("/" + type),
+        get("/" + type + "/1"),
+        send("PUT", "/" + type + "/x1", "{\"resourceType\":\"" + type + "\",\"id\":\"x1\"}"))) {
+      assertThat(answer.statusCode()).as(type + ": " + answer.body()).isEqualTo(404);
+      assertThat(answer.body()).contains("OperationOutcome");
+    }
+    HttpResponse<String> transaction = send("POST", "", "{\"resourceType\":\"Bundle\",\"type\":\"transaction\","
+        + "\"entry\":[{\"resource\":" + body + ",\"request\":{\"method\":\"POST\",\"url\":\"" + type + "\"}}]}");
+    // (HAPI refuses a Parameters entry itself, with 400, before any rule of ours is asked.)
+    assertThat(transaction.statusCode()).as(type + " in a transaction: " + transaction.body()).isIn(400, 404);
+    assertThat(get("/" + type).statusCode()).as("and nothing of it was stored").isEqualTo(404);
   }
 
   /** Types with a Samverkan profile: stored from their profile's example, since strict enforcement is on. */

@@ -1,0 +1,122 @@
+package se.samverkan.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.Duration;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Reference;
+import se.samverkan.server.ServerInterceptor;
+
+/**
+ * What a write may not do to the sharing rule ({@link AccessPolicy}, docs/security.md):
+ * <ul>
+ *   <li>store a type that is neither patient data nor shared reference data ({@link ResourceKinds});
+ *   <li>date a Consent in the future: decisions are ordered by the server's recorded time, and a
+ *       client's date that has not happened yet is no fact;
+ *   <li>add data about another owner's patient without a care relation the rule recognises (a
+ *       CareTeam of the patient naming the writer, written by the Patient's owner or by the writer
+ *       itself). A CareTeam and a Consent are the exceptions: they are the routes by which a party
+ *       shares its own data (a CareTeam naming others) or attests, for itself only, its care
+ *       relation and the patient's consent.
+ * </ul>
+ * A patient the writer has no relation with is answered exactly as a patient that does not exist: the
+ * message HAPI gives for a reference to a missing resource.
+ */
+@Interceptor
+public class SharingWriteRules implements ServerInterceptor {
+
+  /** Clocks differ a little between journal systems and this server. */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+  /** A Patient is about itself; a CareTeam and a Consent are the sharing and attesting routes. */
+  static final Set<String> ROUTES = Set.of("Patient", "CareTeam", "Consent");
+  private static final String READABLE_PATIENTS = SharingWriteRules.class.getName() + ".patients";
+
+  private final FhirContext fhirContext;
+  private final AccessPolicy policy;
+  private final DaoRegistry daos;
+
+  SharingWriteRules(FhirContext fhirContext, AccessPolicy policy, DaoRegistry daos) {
+    this.fhirContext = fhirContext;
+    this.policy = policy;
+    this.daos = daos;
+  }
+
+  /** A request that names a refused type goes no further, whatever it asks. */
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+  public boolean refuseUndeclaredTypes(RequestDetails request) {
+    policy.kinds().requireDeclared(request.getResourceName());
+    return true;
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  public void created(IBaseResource resource, RequestDetails request) {
+    check(resource, request);
+  }
+
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+    check(resource, request);
+  }
+
+  private void check(IBaseResource resource, RequestDetails request) {
+    policy.kinds().requireDeclared(resource.fhirType());
+    Caller caller = Caller.of(request);
+    if (caller == null || caller.isSystem()) {
+      return;
+    }
+    if (resource instanceof Consent consent && consent.hasDateTime()
+        && consent.getDateTime().after(new Date(System.currentTimeMillis() + CLOCK_SKEW.toMillis()))) {
+      throw new UnprocessableEntityException("Consent.dateTime lies in the future; record a consent when it is given "
+          + "(the server orders consents by when it recorded them)");
+    }
+    if (ROUTES.contains(resource.fhirType())) {
+      return;
+    }
+    for (String patient : policy.patientsOf(resource)) {
+      if (!mayWriteAbout(patient, caller, request)) {
+        throw new InvalidRequestException("HAPI-1094: Resource " + patient + " not found, specified in path: "
+            + pathTo(resource, patient));
+      }
+    }
+  }
+
+  private boolean mayWriteAbout(String patient, Caller caller, RequestDetails request) {
+    @SuppressWarnings("unchecked")
+    Map<String, Boolean> known = (Map<String, Boolean>) request.getUserData()
+        .computeIfAbsent(READABLE_PATIENTS, k -> new HashMap<String, Boolean>());
+    return known.computeIfAbsent(patient, p -> {
+      IBaseResource stored;
+      try {
+        stored = daos.getResourceDao("Patient").read(new IdType(p), new SystemRequestDetails());
+      } catch (BaseServerResponseException e) {
+        return true; // not there (yet): HAPI's own reference check answers for it
+      }
+      return policy.hasCareRelation(caller, stored, request.getUserData());
+    });
+  }
+
+  /** Where the resource names the patient, as HAPI names the path of a missing reference target. */
+  private String pathTo(IBaseResource resource, String patient) {
+    for (var reference : fhirContext.newTerser().getAllResourceReferences(resource)) {
+      if (reference.getResourceReference() instanceof Reference r
+          && patient.equals(r.getReferenceElement().toUnqualifiedVersionless().getValue())) {
+        return resource.fhirType() + "." + reference.getName();
+      }
+    }
+    return resource.fhirType();
+  }
+}
