@@ -55,6 +55,12 @@ public class AccessControlConfig {
   }
 
   @Bean
+  TransactionConditions transactionConditions(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls,
+      AccessPolicy policy) {
+    return new TransactionConditions(fhirContext, daos, matchUrls, policy);
+  }
+
+  @Bean
   OwnMatchesFirst ownMatchesFirst() {
     return new OwnMatchesFirst();
   }

@@ -7,6 +7,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
@@ -33,8 +34,8 @@ import se.samverkan.server.ServerInterceptor;
  *       shares its own data (a CareTeam naming others) or attests, for itself only, its care
  *       relation and the patient's consent.
  * </ul>
- * A patient the writer has no relation with is answered exactly as a patient that does not exist: the
- * message HAPI gives for a reference to a missing resource.
+ * A patient the writer has no relation with is answered exactly as a patient that does not exist,
+ * and both with the message HAPI gives for a reference to a missing resource (400).
  */
 @Interceptor
 public class SharingWriteRules implements ServerInterceptor {
@@ -63,16 +64,17 @@ public class SharingWriteRules implements ServerInterceptor {
   }
 
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-  public void created(IBaseResource resource, RequestDetails request) {
-    check(resource, request);
+  public void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
+    check(resource, request, transaction);
   }
 
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-    check(resource, request);
+  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request,
+      TransactionDetails transaction) {
+    check(resource, request, transaction);
   }
 
-  private void check(IBaseResource resource, RequestDetails request) {
+  private void check(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
     policy.kinds().requireDeclared(resource.fhirType());
     Caller caller = Caller.of(request);
     if (caller == null || caller.isSystem()) {
@@ -87,14 +89,14 @@ public class SharingWriteRules implements ServerInterceptor {
       return;
     }
     for (String patient : policy.patientsOf(resource)) {
-      if (!mayWriteAbout(patient, caller, request)) {
+      if (!mayWriteAbout(patient, caller, request, transaction)) {
         throw new InvalidRequestException("HAPI-1094: Resource " + patient + " not found, specified in path: "
             + pathTo(resource, patient));
       }
     }
   }
 
-  private boolean mayWriteAbout(String patient, Caller caller, RequestDetails request) {
+  private boolean mayWriteAbout(String patient, Caller caller, RequestDetails request, TransactionDetails transaction) {
     @SuppressWarnings("unchecked")
     Map<String, Boolean> known = (Map<String, Boolean>) request.getUserData()
         .computeIfAbsent(READABLE_PATIENTS, k -> new HashMap<String, Boolean>());
@@ -103,7 +105,9 @@ public class SharingWriteRules implements ServerInterceptor {
       try {
         stored = daos.getResourceDao("Patient").read(new IdType(p), new SystemRequestDetails());
       } catch (BaseServerResponseException e) {
-        return true; // not there (yet): HAPI's own reference check answers for it
+        // Not stored yet: created earlier in this very transaction (so the writer's own), or
+        // absent or deleted, which is answered exactly as a patient the writer may not see.
+        return transaction != null && transaction.getResolvedResourceId(new IdType(p)) != null;
       }
       return policy.hasCareRelation(caller, stored, request.getUserData());
     });
