@@ -31,12 +31,23 @@ public class AccessControlConfig {
     return new AccessPolicy(fhirContext, daos);
   }
 
+  @Bean
+  StoredVersions storedVersions(DaoRegistry daos) {
+    return new StoredVersions(daos);
+  }
+
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
-  ReadAccessInterceptor readAccessInterceptor(
-      AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
+  ReadAccessInterceptor readAccessInterceptor(AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos,
+      MatchUrlService matchUrls, StoredVersions stored) {
     return new ReadAccessInterceptor(
-        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls)));
+        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls), stored));
+  }
+
+  /** A resource the caller may not see answers as one never stored (docs/security.md). */
+  @Bean
+  HiddenAsAbsentInterceptor hiddenAsAbsentInterceptor(AccessPolicy policy, StoredVersions stored) {
+    return new HiddenAsAbsentInterceptor(policy, stored);
   }
 
   @Bean

@@ -37,6 +37,7 @@ class HiddenEqualsAbsentTest extends FhirServerTest {
   private static String patient;
   private static String condition;
   private static String deleted;
+  private static String before;
 
   @BeforeEach
   void regionData() {
@@ -45,6 +46,7 @@ class HiddenEqualsAbsentTest extends FhirServerTest {
         return;
       }
       String region = region();
+      before = new org.hl7.fhir.r4.model.InstantType(new java.util.Date(System.currentTimeMillis() - 1000)).getValueAsString();
       patient = createAs(region, TestPeople.patient());
       Condition c = condition(patient);
       condition = createAs(region, c);
@@ -97,6 +99,13 @@ class HiddenEqualsAbsentTest extends FhirServerTest {
       Oracle none = Oracle.of(batchOfReads(kind, absent, absent2), Map.of(id(absent), "{a}", id(absent2), "{b}"));
       assertThat(hidden).as(kind).isEqualTo(none);
     }
+  }
+
+  @Test
+  void the_history_of_a_type_shows_no_deletion_the_reader_could_not_have_seen() {
+    String history = "/Condition/_history?_count=200&_since=" + before.replace("+", "%2B");
+    assertThat(get(history, "Authorization", karlskrona()).body()).doesNotContain(id(deleted)).doesNotContain(id(condition));
+    assertThat(get(history, "Authorization", region()).body()).contains(id(deleted)).contains(id(condition));
   }
 
   @Test

@@ -12,8 +12,8 @@ import java.util.TreeMap;
  * What an answer tells its reader, with the ids the reader itself chose replaced by placeholders:
  * two answers that are equal here cannot be told apart by the reader. Kept: the status, the
  * headers that describe a resource (ETag, Last-Modified, Location, Content-Location,
- * Content-Type) and the body. Left out: what differs between any two requests (a Bundle's own id
- * and timestamp, the search id in paging links, which {@link #SEARCH_ID} replaces).
+ * Content-Type) and the body. Left out: what differs between any two requests (a Bundle's own id,
+ * also in Location headers, and its timestamp, the search id in paging links, which {@link #SEARCH_ID} replaces).
  */
 record Oracle(int status, Map<String, String> headers, String body) {
 
@@ -25,7 +25,8 @@ record Oracle(int status, Map<String, String> headers, String body) {
   static Oracle of(HttpResponse<String> response, Map<String, String> placeholders) {
     Map<String, String> headers = new TreeMap<>();
     for (String name : HEADERS) {
-      response.headers().firstValue(name).ifPresent(value -> headers.put(name, replace(value, placeholders)));
+      response.headers().firstValue(name).ifPresent(value -> headers.put(name,
+          replace(value, placeholders).replaceAll("/Bundle/[0-9a-fA-F-]{36}", "/Bundle/{bundle}")));
     }
     return new Oracle(response.statusCode(), headers, normalise(replace(response.body(), placeholders)));
   }
