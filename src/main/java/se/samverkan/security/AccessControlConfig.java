@@ -1,6 +1,7 @@
 package se.samverkan.security;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
@@ -48,6 +49,12 @@ public class AccessControlConfig {
   @Bean
   HiddenAsAbsentInterceptor hiddenAsAbsentInterceptor(AccessPolicy policy, StoredVersions stored) {
     return new HiddenAsAbsentInterceptor(policy, stored);
+  }
+
+  /** Search ids belong to their caller; the paging provider is guarded with it (FhirServerConfig). */
+  @Bean
+  SearchOwnership searchOwnership(JpaStorageSettings storageSettings) {
+    return new SearchOwnership(java.time.Duration.ofMillis(storageSettings.getExpireSearchResultsAfterMillis()));
   }
 
   @Bean
