@@ -57,6 +57,12 @@ public class AccessControlConfig {
     return new SearchOwnership(java.time.Duration.ofMillis(storageSettings.getExpireSearchResultsAfterMillis()));
   }
 
+  /** A next link only when something visible follows (HAPI counts withheld results). */
+  @Bean
+  VisibleNextLinks visibleNextLinks(ca.uhn.fhir.jpa.api.svc.ISearchCoordinatorSvc<?> searches) {
+    return new VisibleNextLinks(searches);
+  }
+
   @Bean
   AccessLookupPrefetch accessLookupPrefetch(AccessPolicy policy) {
     return new AccessLookupPrefetch(policy);
