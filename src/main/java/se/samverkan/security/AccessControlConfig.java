@@ -1,6 +1,7 @@
 package se.samverkan.security;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
@@ -41,12 +42,35 @@ public class AccessControlConfig {
     return new SharingWriteRules(fhirContext, policy, daos);
   }
 
+  @Bean
+  StoredVersions storedVersions(DaoRegistry daos) {
+    return new StoredVersions(daos);
+  }
+
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
-  ReadAccessInterceptor readAccessInterceptor(
-      AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
+  ReadAccessInterceptor readAccessInterceptor(AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos,
+      MatchUrlService matchUrls, StoredVersions stored) {
     return new ReadAccessInterceptor(
-        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls)));
+        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls), stored));
+  }
+
+  /** A resource the caller may not see answers as one never stored (docs/security.md). */
+  @Bean
+  HiddenAsAbsentInterceptor hiddenAsAbsentInterceptor(AccessPolicy policy, StoredVersions stored) {
+    return new HiddenAsAbsentInterceptor(policy, stored);
+  }
+
+  /** Search ids belong to their caller; the paging provider is guarded with it (FhirServerConfig). */
+  @Bean
+  SearchOwnership searchOwnership(JpaStorageSettings storageSettings) {
+    return new SearchOwnership(java.time.Duration.ofMillis(storageSettings.getExpireSearchResultsAfterMillis()));
+  }
+
+  /** A next link only when something visible follows (HAPI counts withheld results). */
+  @Bean
+  VisibleNextLinks visibleNextLinks(ca.uhn.fhir.jpa.api.svc.ISearchCoordinatorSvc<?> searches) {
+    return new VisibleNextLinks(searches);
   }
 
   @Bean

@@ -27,10 +27,12 @@ public class CareRelationConsentService implements IConsentService {
 
   private final AccessPolicy policy;
   private final JoinedCriteria joins;
+  private final StoredVersions stored;
 
-  CareRelationConsentService(AccessPolicy policy, JoinedCriteria joins) {
+  CareRelationConsentService(AccessPolicy policy, JoinedCriteria joins, StoredVersions stored) {
     this.policy = policy;
     this.joins = joins;
+    this.stored = stored;
   }
 
   @Override
@@ -86,6 +88,17 @@ public class CareRelationConsentService implements IConsentService {
   }
 
   private boolean decide(RequestDetails request, IBaseResource resource) {
+    if (StoredVersions.isDeletionMarker(resource)) {
+      // A deletion in a history names the resource: shown only to who could see what was deleted.
+      Caller caller = Caller.of(request);
+      if (caller != null && caller.isSystem()) {
+        return true;
+      }
+      resource = stored.lastContent(resource.getIdElement()).orElse(null);
+      if (resource == null) {
+        return false;
+      }
+    }
     AccessPolicy.Verdict verdict = policy.decide(request, resource);
     AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
     return verdict.allowed();

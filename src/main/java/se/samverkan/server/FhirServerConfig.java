@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.info.BuildProperties;
+import se.samverkan.security.SearchOwnership;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.core.Ordered;
@@ -53,7 +54,8 @@ public class FhirServerConfig {
       DatabaseBackedPagingProvider pagingProvider,
       ValueSetOperationProvider valueSetOperations,
       List<ServerInterceptor> interceptors,
-      List<ServerProvider> providers) {
+      List<ServerProvider> providers,
+      SearchOwnership searchOwnership) {
     // Narratives are the sender's business; generating them costs time on every write.
     fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
 
@@ -89,7 +91,8 @@ public class FhirServerConfig {
 
     pagingProvider.setDefaultPageSize(properties.defaultPageSize());
     pagingProvider.setMaximumPageSize(properties.maxPageSize());
-    server.setPagingProvider(pagingProvider);
+    // A search id's pages go only to the caller that searched (docs/security.md).
+    server.setPagingProvider(searchOwnership.guard(pagingProvider));
 
     interceptors.forEach(server::registerInterceptor);
     // A search naming a parameter the server does not know is refused with 400 naming it (strict,
