@@ -3,6 +3,7 @@ package se.samverkan.coordination;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -125,6 +126,39 @@ class CoordinationRulesTest extends FhirServerTest {
     create(screening(screenedOut, otherVisit, false));
     settle();
     assertThat(tasks(screenedOut.getValue(), "uppfoljning-akutbesok")).isEmpty();
+  }
+
+  /**
+   * The rules act for the owner of the change and look only at what that owner may read: a kommun
+   * outside the patient's care, which attests a relation of its own and writes an admission, gets
+   * no Task addressed from the region's care team or the vårdcentral the patient is listed at —
+   * which would tell it who cares for the patient — only one to the kommun in its own team.
+   */
+  @Test
+  void anAdmissionWrittenByAnOutsiderAddressesOnlyWhatTheOutsiderMaySee() {
+    IdType patient = listedPatientWithTeam(); // the region's: listed at VC Ronneby, in a team with Ronneby kommun
+    String karlskrona = "Bearer " + tokens.token("kommun-karlskrona", "SE2120000829-SV1080", "SE2120000829-SV1080",
+        "journal-system", "system/*.read system/*.write");
+    IdType karlskronaOrg = new IdType("Organization", idOf("Organization", Journeys.KOMMUN_KARLSKRONA));
+    Encounter admission = encounter(patient, "IMP", Encounter.EncounterStatus.INPROGRESS, Instant.now(), null);
+
+    HttpResponse<String> unrelated = send("POST", "/Encounter", json(admission), "Authorization", karlskrona);
+    assertThat(unrelated.statusCode()).as("no relation the rule recognises: " + unrelated.body()).isEqualTo(400);
+
+    assertThat(send("POST", "/CareTeam", json(TestData.careTeam(patient, karlskronaOrg)), "Authorization", karlskrona)
+        .statusCode()).isEqualTo(201);
+    assertThat(send("POST", "/Encounter", json(admission), "Authorization", karlskrona).statusCode()).isEqualTo(201);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> !tasksAs(karlskrona, patient.getValue()).isEmpty());
+    settle();
+    assertThat(tasksAs(karlskrona, patient.getValue())).extracting(t -> t.getOwner().getReference())
+        .containsExactly(karlskronaOrg.getValue());
+  }
+
+  private List<Task> tasksAs(String authorization, String patient) {
+    return parse(org.hl7.fhir.r4.model.Bundle.class, get("/Task?patient=" + patient + "&code=" + CODES
+        + "%7Cinskrivningsmeddelande&_count=50", "Authorization", authorization)).getEntry().stream()
+        .map(e -> (Task) e.getResource()).toList();
   }
 
   private IdType listedPatient() {
