@@ -35,8 +35,9 @@ public class AccessControlConfig {
   @Bean
   ReadAccessInterceptor readAccessInterceptor(
       AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
+    ProtectedIdentity identity = new ProtectedIdentity(fhirContext, daos);
     return new ReadAccessInterceptor(
-        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls)));
+        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls, identity), identity));
   }
 
   @Bean
