@@ -31,18 +31,22 @@ public class AccessControlConfig {
     return new AccessPolicy(fhirContext, daos);
   }
 
+  @Bean
+  ProtectedIdentity protectedIdentity(FhirContext fhirContext, DaoRegistry daos) {
+    return new ProtectedIdentity(fhirContext, daos);
+  }
+
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
   ReadAccessInterceptor readAccessInterceptor(
-      AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
-    ProtectedIdentity identity = new ProtectedIdentity(fhirContext, daos);
+      AccessPolicy policy, ProtectedIdentity identity, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
     return new ReadAccessInterceptor(
         new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls, identity), identity));
   }
 
   @Bean
-  AccessLookupPrefetch accessLookupPrefetch(AccessPolicy policy) {
-    return new AccessLookupPrefetch(policy);
+  AccessLookupPrefetch accessLookupPrefetch(AccessPolicy policy, ProtectedIdentity identity) {
+    return new AccessLookupPrefetch(policy, identity);
   }
 
   @Bean

@@ -100,6 +100,45 @@ final class ProtectedIdentity {
         || operation == RestOperationTypeEnum.GET_PAGE;
   }
 
+  /**
+   * Before a page of a history (or of any paged answer, which may be one) is judged: the current
+   * versions of its Patients in one search instead of one read each.
+   */
+  void prefetch(RequestDetails request, java.util.Collection<? extends IBaseResource> resources) {
+    Caller caller = Caller.of(request);
+    if (caller == null || caller.isSystem() || !isHistoric(request)) {
+      return;
+    }
+    Map<String, Optional<Patient>> memo = memo(request);
+    ca.uhn.fhir.rest.param.TokenOrListParam ids = new ca.uhn.fhir.rest.param.TokenOrListParam();
+    List<String> wanted = new ArrayList<>();
+    for (IBaseResource resource : resources) {
+      if (resource instanceof Patient patient && patient.getIdElement().hasIdPart() && !isProtected(patient)
+          && !knowsIdentity(caller, patient)) {
+        String id = "Patient/" + patient.getIdElement().getIdPart();
+        synchronized (memo) {
+          if (!memo.containsKey(id) && !wanted.contains(id)) {
+            wanted.add(id);
+            ids.add(null, patient.getIdElement().getIdPart());
+          }
+        }
+      }
+    }
+    if (wanted.size() < 2) {
+      return;
+    }
+    ca.uhn.fhir.jpa.searchparam.SearchParameterMap search = ca.uhn.fhir.jpa.searchparam.SearchParameterMap
+        .newSynchronous().add("_id", ids);
+    Map<String, Optional<Patient>> found = new HashMap<>();
+    for (IBaseResource current : daos.getResourceDao("Patient").search(search, new SystemRequestDetails()).getAllResources()) {
+      found.put("Patient/" + current.getIdElement().getIdPart(), Optional.of((Patient) current));
+    }
+    synchronized (memo) {
+      // Not found now: deleted, left for currentlyProtected to look up in the history.
+      found.forEach(memo::putIfAbsent);
+    }
+  }
+
   /** The Patient as it is now protected, or (deleted) was protected in any version. */
   private boolean currentlyProtected(RequestDetails request, String patient) {
     return current(request, patient).map(ProtectedIdentity::isProtected).orElseGet(() -> {
@@ -114,14 +153,7 @@ final class ProtectedIdentity {
 
   /** The current version of a Patient ("Patient/123"), looked up once per request. */
   private Optional<Patient> current(RequestDetails request, String patient) {
-    @SuppressWarnings("unchecked")
-    Map<String, Optional<Patient>> memo;
-    synchronized (request.getUserData()) {
-      @SuppressWarnings("unchecked")
-      Map<String, Optional<Patient>> m = (Map<String, Optional<Patient>>)
-          request.getUserData().computeIfAbsent(MEMO, k -> new HashMap<String, Optional<Patient>>());
-      memo = m;
-    }
+    Map<String, Optional<Patient>> memo = memo(request);
     synchronized (memo) {
       return memo.computeIfAbsent(patient, p -> {
         try {
@@ -131,6 +163,14 @@ final class ProtectedIdentity {
           return Optional.empty();
         }
       });
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Optional<Patient>> memo(RequestDetails request) {
+    synchronized (request.getUserData()) {
+      return (Map<String, Optional<Patient>>)
+          request.getUserData().computeIfAbsent(MEMO, k -> new HashMap<String, Optional<Patient>>());
     }
   }
 
