@@ -8,7 +8,9 @@ import ca.uhn.fhir.rest.api.SortOrderEnum;
 import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.Date;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -19,12 +21,19 @@ import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.StringType;
+import se.samverkan.security.Caller;
+import se.samverkan.security.Ownership;
 import se.samverkan.server.ServerProvider;
 
 /**
  * The patient log extract ({@code GET Patient/{id}/$access-log}, log reviewers only): which care
  * providers and units were shown the patient's data, when first and last, how often, and how often
  * by emergency access — what the patient may ask to know (patientdatalagen 8 kap. 5 §).
+ *
+ * <p>A reviewer reviews for its own care provider: the extract lists only the accesses that
+ * concern it — its own people acted, or its data about the patient was shown, withheld or
+ * written. For a patient with none, the answer is the same as for a patient id that does not
+ * exist: it says nothing about whether, or by whom, the patient is cared for elsewhere.
  */
 public class AccessLogOperationProvider implements ServerProvider {
 
@@ -50,7 +59,8 @@ public class AccessLogOperationProvider implements ServerProvider {
   }
 
   @Operation(name = "$access-log", type = Patient.class, idempotent = true)
-  public Parameters accessLog(@IdParam IdType patient) {
+  public Parameters accessLog(@IdParam IdType patient, RequestDetails request) {
+    Caller reviewer = Caller.of(request);
     String reference = "Patient/" + patient.getIdPart();
     SearchParameterMap search = SearchParameterMap.newSynchronous()
         .add(AuditEvent.SP_PATIENT, new ReferenceParam(reference));
@@ -58,7 +68,7 @@ public class AccessLogOperationProvider implements ServerProvider {
     Map<String, Accesses> byOrganization = new LinkedHashMap<>();
     for (IBaseResource found : daos.getResourceDao(AuditEvent.class).search(search, new SystemRequestDetails()).getAllResources()) {
       AuditEvent event = (AuditEvent) found;
-      if (!shown(event, reference)) {
+      if (!shown(event, reference) || !concerns(event, reference, reviewer)) {
         continue;
       }
       String careProvider = agent(event, "care-provider");
@@ -91,6 +101,36 @@ public class AccessLogOperationProvider implements ServerProvider {
   private static boolean shown(AuditEvent event, String patient) {
     return event.getEntity().stream().anyMatch(e -> patient.equals(e.getWhat().getReference())
         && e.getDetail().stream().anyMatch(d -> "shown".equals(d.getValue().primitiveValue())));
+  }
+
+  /**
+   * The access concerns the reviewer's care provider: its own people acted, or the event says
+   * the patient's data was its own. Events written before the log named each patient's data
+   * owners say only which care providers the whole request concerned (its audit-concerns tags).
+   */
+  static boolean concerns(AuditEvent event, String patient, Caller reviewer) {
+    if (reviewer == null) {
+      return false;
+    }
+    if (reviewer.isSystem()) {
+      return true;
+    }
+    String careProvider = reviewer.careProvider();
+    if (careProvider == null) {
+      return false;
+    }
+    if (careProvider.equals(agent(event, "care-provider"))) {
+      return true;
+    }
+    List<AuditEvent.AuditEventEntityComponent> entities = event.getEntity().stream()
+        .filter(e -> patient.equals(e.getWhat().getReference())).toList();
+    boolean ownersNamed = entities.stream().flatMap(e -> e.getDetail().stream())
+        .anyMatch(d -> AuditInterceptor.OWNER_DETAIL.equals(d.getType()));
+    if (ownersNamed) {
+      return entities.stream().flatMap(e -> e.getDetail().stream())
+          .anyMatch(d -> AuditInterceptor.OWNER_DETAIL.equals(d.getType()) && careProvider.equals(d.getValue().primitiveValue()));
+    }
+    return Ownership.concerns(event).contains(careProvider);
   }
 
   private static String agent(AuditEvent event, String type) {

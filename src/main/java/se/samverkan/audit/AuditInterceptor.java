@@ -54,6 +54,8 @@ public class AuditInterceptor implements ServerInterceptor {
   static final String HSA = "urn:oid:1.2.752.29.4.19";
   static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
   static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
+  /** {@code entity.detail.type} naming a care provider whose data about the entity's patient it was. */
+  static final String OWNER_DETAIL = "owner";
 
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
 
@@ -158,11 +160,11 @@ public class AuditInterceptor implements ServerInterceptor {
     }
 
     AccessRecord record = AccessRecord.of(request);
-    addPatients(event, record.shownPatients(), "shown");
-    addPatients(event, record.refusedPatients(), "withheld");
-    addPatients(event, record.writtenPatients(), "written");
+    addPatients(event, record, record.shownPatients(), "shown");
+    addPatients(event, record, record.refusedPatients(), "withheld");
+    addPatients(event, record, record.writtenPatients(), "written");
     if (!record.attestedPatients().isEmpty()) {
-      addPatients(event, record.attestedPatients(), ATTESTED_CODE);
+      addPatients(event, record, record.attestedPatients(), ATTESTED_CODE);
       event.getMeta().addSecurity(ACCESS_BASIS_SYSTEM, ATTESTED_CODE, "shown on the reader's own attestation");
     }
     String query = request.getCompleteUrl();
@@ -181,13 +183,18 @@ public class AuditInterceptor implements ServerInterceptor {
     return event;
   }
 
-  private static void addPatients(AuditEvent event, Set<String> patients, String access) {
+  private static void addPatients(AuditEvent event, AccessRecord record, Set<String> patients, String access) {
     for (String patient : patients) {
       AuditEvent.AuditEventEntityComponent entity = event.addEntity()
           .setWhat(new Reference(patient))
           .setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"))
           .setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient"));
       entity.addDetail().setType("access").setValue(new org.hl7.fhir.r4.model.StringType(access));
+      // Whose data about this patient it was: the patient log extract shows a care provider's
+      // reviewers only the accesses that concern their own data (or their own people).
+      for (String owner : record.ownersOf(patient)) {
+        entity.addDetail().setType(OWNER_DETAIL).setValue(new org.hl7.fhir.r4.model.StringType(owner));
+      }
     }
   }
 

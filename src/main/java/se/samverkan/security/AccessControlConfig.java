@@ -47,12 +47,17 @@ public class AccessControlConfig {
     return new StoredVersions(daos);
   }
 
+  @Bean
+  ProtectedIdentity protectedIdentity(FhirContext fhirContext, DaoRegistry daos) {
+    return new ProtectedIdentity(fhirContext, daos);
+  }
+
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
-  ReadAccessInterceptor readAccessInterceptor(AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos,
-      MatchUrlService matchUrls, StoredVersions stored) {
-    return new ReadAccessInterceptor(
-        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls), stored));
+  ReadAccessInterceptor readAccessInterceptor(AccessPolicy policy, ProtectedIdentity identity, FhirContext fhirContext,
+      DaoRegistry daos, MatchUrlService matchUrls, StoredVersions stored) {
+    return new ReadAccessInterceptor(new CareRelationConsentService(
+        policy, new JoinedCriteria(fhirContext, daos, matchUrls, identity), stored, identity));
   }
 
   /** A resource the caller may not see answers as one never stored (docs/security.md). */
@@ -74,8 +79,8 @@ public class AccessControlConfig {
   }
 
   @Bean
-  AccessLookupPrefetch accessLookupPrefetch(AccessPolicy policy) {
-    return new AccessLookupPrefetch(policy);
+  AccessLookupPrefetch accessLookupPrefetch(AccessPolicy policy, ProtectedIdentity identity) {
+    return new AccessLookupPrefetch(policy, identity);
   }
 
   @Bean

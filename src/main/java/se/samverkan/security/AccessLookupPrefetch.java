@@ -15,15 +15,18 @@ import org.hl7.fhir.r4.model.Bundle;
 /**
  * Just before the consent interceptor judges a page of search results or an operation's Bundle
  * resource by resource, looks up the care relations and consents of all their patients in one go
- * ({@link AccessPolicy#prefetch}). Only speed changes: the judging stays with the consent service.
+ * ({@link AccessPolicy#prefetch}), and for a history the current versions of its Patients
+ * ({@link ProtectedIdentity#prefetch}). Only speed changes: the judging stays with the consent service.
  */
 @Interceptor(order = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR - 1)
 public class AccessLookupPrefetch implements se.samverkan.server.ServerInterceptor {
 
   private final AccessPolicy policy;
+  private final ProtectedIdentity identity;
 
-  AccessLookupPrefetch(AccessPolicy policy) {
+  AccessLookupPrefetch(AccessPolicy policy, ProtectedIdentity identity) {
     this.policy = policy;
+    this.identity = identity;
   }
 
   @Hook(Pointcut.STORAGE_PREACCESS_RESOURCES)
@@ -36,12 +39,15 @@ public class AccessLookupPrefetch implements se.samverkan.server.ServerIntercept
       resources.add(details.getResource(i));
     }
     policy.prefetch(request, resources);
+    identity.prefetch(request, resources);
   }
 
   @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
   public void response(RequestDetails request, ResponseDetails response) {
     if (response.getResponseResource() instanceof Bundle bundle && !CareRelationConsentService.isWrite(request)) {
-      policy.prefetch(request, bundle.getEntry().stream().map(Bundle.BundleEntryComponent::getResource).toList());
+      List<IBaseResource> resources = bundle.getEntry().stream().<IBaseResource>map(Bundle.BundleEntryComponent::getResource).toList();
+      policy.prefetch(request, resources);
+      identity.prefetch(request, resources);
     }
   }
 }

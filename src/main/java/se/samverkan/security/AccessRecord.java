@@ -1,7 +1,9 @@
 package se.samverkan.security;
 
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,6 +20,7 @@ public final class AccessRecord {
   private final Set<String> writtenPatients = new LinkedHashSet<>();
   private final Set<String> attestedPatients = new LinkedHashSet<>();
   private final Set<String> dataOwners = new LinkedHashSet<>();
+  private final Map<String, Set<String>> ownersByPatient = new LinkedHashMap<>();
   private boolean emergencyUsed;
 
   public static synchronized AccessRecord of(RequestDetails request) {
@@ -25,9 +28,7 @@ public final class AccessRecord {
   }
 
   synchronized void add(AccessPolicy.Verdict verdict, Set<String> patients, String owner) {
-    if (owner != null && !patients.isEmpty()) {
-      dataOwners.add(owner);
-    }
+    owned(patients, owner);
     if (verdict.allowed()) {
       shownPatients.addAll(patients);
     } else {
@@ -47,9 +48,19 @@ public final class AccessRecord {
   /** Patients whose data a write created, changed or deleted (or tried to). */
   public synchronized void wrote(Set<String> patients, String owner) {
     writtenPatients.addAll(patients);
+    owned(patients, owner);
+  }
+
+  private void owned(Set<String> patients, String owner) {
     if (owner != null && !patients.isEmpty()) {
       dataOwners.add(owner);
+      patients.forEach(p -> ownersByPatient.computeIfAbsent(p, k -> new LinkedHashSet<>()).add(owner));
     }
+  }
+
+  /** The care providers whose data about this patient the request was shown, refused or wrote. */
+  public synchronized Set<String> ownersOf(String patient) {
+    return Set.copyOf(ownersByPatient.getOrDefault(patient, Set.of()));
   }
 
   public synchronized Set<String> writtenPatients() {

@@ -14,9 +14,9 @@ import org.hl7.fhir.r4.model.Patient;
 /**
  * HAPI's consent hooks, answered by the {@link AccessPolicy}: every resource on its way to a
  * caller — search results before they are counted and paged, included resources, read, history,
- * operations' answers, GETs inside a batch — is dropped unless the caller may read it; a
- * Patient with protected identity loses name, address and contact details for everyone outside
- * the owning unit.
+ * operations' answers, GETs inside a batch — is dropped unless the caller may read it; outside
+ * a protected patient's owning unit, what identifies the person is hidden, and searches on it do
+ * not find the patient ({@link ProtectedIdentity}).
  */
 public class CareRelationConsentService implements IConsentService {
 
@@ -28,11 +28,13 @@ public class CareRelationConsentService implements IConsentService {
   private final AccessPolicy policy;
   private final JoinedCriteria joins;
   private final StoredVersions stored;
+  private final ProtectedIdentity identity;
 
-  CareRelationConsentService(AccessPolicy policy, JoinedCriteria joins, StoredVersions stored) {
+  CareRelationConsentService(AccessPolicy policy, JoinedCriteria joins, StoredVersions stored, ProtectedIdentity identity) {
     this.policy = policy;
     this.joins = joins;
     this.stored = stored;
+    this.identity = identity;
   }
 
   @Override
@@ -58,8 +60,11 @@ public class CareRelationConsentService implements IConsentService {
       // OwnershipInterceptor's to decide, and what the response shows is checked on its way out.
       return ConsentOutcome.PROCEED;
     }
-    boolean visible = decide(request, resource)
+    AccessPolicy.Verdict verdict = policy.decide(request, resource);
+    boolean visible = verdict.allowed()
         && joins.holdFor(request, resource, other -> policy.decide(request, other).allowed());
+    // Left out because the criteria do not hold over what the caller sees: withheld, not shown.
+    record(request, resource, visible ? verdict : AccessPolicy.Verdict.DENIED);
     return visible ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
   }
 
@@ -81,10 +86,12 @@ public class CareRelationConsentService implements IConsentService {
     if (!decide(request, resource)) {
       return ConsentOutcome.REJECT;
     }
-    if (resource instanceof Patient patient && isProtected(patient) && !sameUnit(request, patient)) {
-      return new ConsentOutcome(ConsentOperationStatusEnum.PROCEED, hideIdentity(patient));
+    IBaseResource shown = resource;
+    if (resource instanceof Patient patient && identity.hiddenFrom(request, patient)) {
+      shown = ProtectedIdentity.hide(patient);
     }
-    return ConsentOutcome.PROCEED;
+    shown = identity.hideDisplays(request, shown);
+    return shown == resource ? ConsentOutcome.PROCEED : new ConsentOutcome(ConsentOperationStatusEnum.PROCEED, shown);
   }
 
   private boolean decide(RequestDetails request, IBaseResource resource) {
@@ -100,8 +107,12 @@ public class CareRelationConsentService implements IConsentService {
       }
     }
     AccessPolicy.Verdict verdict = policy.decide(request, resource);
-    AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
+    record(request, resource, verdict);
     return verdict.allowed();
+  }
+
+  private void record(RequestDetails request, IBaseResource resource, AccessPolicy.Verdict verdict) {
+    AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
   }
 
   /** Writes, also as entries of a transaction or batch (those carry the bundle's operation type). */
@@ -118,26 +129,8 @@ public class CareRelationConsentService implements IConsentService {
     };
   }
 
-  static boolean isProtected(Patient patient) {
-    return patient.getMeta().getSecurity().stream()
-        .anyMatch(l -> SECURITY_LABELS.equals(l.getSystem()) && PROTECTED_IDENTITY.contains(l.getCode()));
-  }
-
-  private static boolean sameUnit(RequestDetails request, Patient patient) {
-    Caller caller = Caller.of(request);
-    return caller != null && (caller.isSystem()
-        || (caller.unit() != null && caller.unit().equals(Ownership.unit(patient).orElse(null))));
-  }
-
-  /** A copy without what could find the person: name, address, telecom, photo, contacts. */
+  /** @see ProtectedIdentity#hide */
   static Patient hideIdentity(Patient patient) {
-    Patient copy = patient.copy();
-    copy.getName().clear();
-    copy.addName().setText(HIDDEN);
-    copy.getAddress().clear();
-    copy.getTelecom().clear();
-    copy.getPhoto().clear();
-    copy.getContact().clear();
-    return copy;
+    return ProtectedIdentity.hide(patient);
   }
 }

@@ -36,11 +36,13 @@ final class JoinedCriteria {
   private final FhirContext fhirContext;
   private final DaoRegistry daos;
   private final MatchUrlService matchUrls;
+  private final ProtectedIdentity identity;
 
-  JoinedCriteria(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
+  JoinedCriteria(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, ProtectedIdentity identity) {
     this.fhirContext = fhirContext;
     this.daos = daos;
     this.matchUrls = matchUrls;
+    this.identity = identity;
   }
 
   /** A nested {@code _has} cannot be checked against what the caller sees: refused up front. */
@@ -60,7 +62,7 @@ final class JoinedCriteria {
     }
     for (Map.Entry<String, String[]> parameter : request.getParameters().entrySet()) {
       for (String value : parameter.getValue()) {
-        if (!holds(parameter.getKey(), value, result, visible)) {
+        if (!holds(request, parameter.getKey(), value, result, visible)) {
           return false;
         }
       }
@@ -68,9 +70,23 @@ final class JoinedCriteria {
     return true;
   }
 
-  private boolean holds(String name, String value, IBaseResource result, Predicate<IBaseResource> visible) {
+  private boolean holds(RequestDetails request, String name, String value, IBaseResource result,
+      Predicate<IBaseResource> visible) {
+    if (name.equals("_sort")) {
+      // The order of the results spells what they are sorted by.
+      for (String sort : value.split(",")) {
+        String parameter = sort.trim().startsWith("-") ? sort.trim().substring(1) : sort.trim();
+        if (!parameter.isEmpty() && identity.hidesMatch(request, result.fhirType(), parameter, result)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (identity.hidesMatch(request, result.fhirType(), name, result)) {
+      return false; // protected identity: a hidden value matches as nothing does
+    }
     if (name.startsWith("_has:")) {
-      return hasHolds(name, value, result, visible);
+      return hasHolds(request, name, value, result, visible);
     }
     if (isChain(name)) {
       return referencesVisible(result, chainTargetType(name), visible);
@@ -113,7 +129,8 @@ final class JoinedCriteria {
   }
 
   /** {@code _has:Y:ref:param=value}: some Y the caller sees refers to the result and matches. */
-  private boolean hasHolds(String name, String value, IBaseResource result, Predicate<IBaseResource> visible) {
+  private boolean hasHolds(RequestDetails request, String name, String value, IBaseResource result,
+      Predicate<IBaseResource> visible) {
     String[] parts = name.split(":", 4);
     if (parts.length < 4) {
       return true; // malformed: HAPI has refused it already
@@ -128,7 +145,8 @@ final class JoinedCriteria {
     List<IBaseResource> candidates = new ArrayList<>(
         daos.getResourceDao(type).search(search, new SystemRequestDetails()).getAllResources());
     for (IBaseResource candidate : candidates) {
-      if (visible.test(candidate) && (!isChain(parameter) || referencesVisible(candidate, chainTargetType(parameter), visible))) {
+      if (visible.test(candidate) && (!isChain(parameter) || referencesVisible(candidate, chainTargetType(parameter), visible))
+          && !identity.hidesMatch(request, type, parameter, candidate)) {
         return true;
       }
     }

@@ -1,5 +1,8 @@
 package se.samverkan.security;
 
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
@@ -40,8 +43,30 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
   private static final List<String> DATA_FREE_OPERATIONS =
       List.of("validate", "expand", "lookup", "validate-code", "subsumes", "translate");
 
+  private static final String ONLY_REVIEWERS = "only log reviewers read the audit log";
+
+  /** The rule below, for refusing a GET of the audit log inside a batch or transaction. */
+  private static final IAuthRule AUDIT_LOG_READ =
+      new RuleBuilder().deny(ONLY_REVIEWERS).read().resourcesOfType("AuditEvent").withAnyId().build().get(0);
+
   public ScopeAuthorizationInterceptor() {
     super(PolicyEnum.DENY);
+  }
+
+  /**
+   * HAPI builds the rules once per HTTP request and applies them to every entry of a batch or
+   * transaction, so the rule that names the audit log (added when the request is about
+   * AuditEvent) is missing for a GET entry: there the caller's other read rules would let it
+   * through. Each such entry is refused here as the plain GET is, with the same 403.
+   */
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+  public void refuseAuditLogInsideBundles(RequestDetails request) {
+    Caller caller = Caller.of(request);
+    if (request.isSubRequest() && "AuditEvent".equals(request.getResourceName())
+        && request.getRequestType() == RequestTypeEnum.GET
+        && caller != null && !caller.isSystem() && !caller.isLogReviewer()) {
+      handleDeny(request, new Verdict(PolicyEnum.DENY, AUDIT_LOG_READ));
+    }
   }
 
   @Override
@@ -89,7 +114,7 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
       // A clear 403 for asking; AuditEvents reached any other way (system history, paging,
       // includes) are dropped by the AccessPolicy. A deny rule for all requests would also hit
       // every request whose type HAPI cannot know up front, such as paging links.
-      rules.deny("only log reviewers read the audit log").read().resourcesOfType("AuditEvent").withAnyId();
+      rules.deny(ONLY_REVIEWERS).read().resourcesOfType("AuditEvent").withAnyId();
     }
     for (String type : CONFORMANCE_TYPES) {
       if (!writeTypes.contains(type)) {
