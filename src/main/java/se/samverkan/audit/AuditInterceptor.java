@@ -55,7 +55,7 @@ public class AuditInterceptor implements ServerInterceptor {
   static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
   static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
   /** {@code entity.detail.type} naming a care provider whose data about the entity's patient it was. */
-  static final String OWNER_DETAIL = "owner";
+  static final String OWNER_DETAIL = Ownership.AUDIT_OWNER_DETAIL;
 
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
 

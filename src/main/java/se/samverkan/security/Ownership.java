@@ -15,6 +15,8 @@ public final class Ownership {
   public static final String UNIT_SYSTEM = "https://samverkan.se/fhir/CodeSystem/owner-unit";
   /** On an AuditEvent: each care provider the access concerns — who accessed, and whose data. */
   public static final String CONCERNS_SYSTEM = "https://samverkan.se/fhir/CodeSystem/audit-concerns";
+  /** On an AuditEvent's patient entity: {@code entity.detail.type} naming a care provider whose data it was. */
+  public static final String AUDIT_OWNER_DETAIL = "owner";
 
   private Ownership() {}
 

@@ -154,6 +154,28 @@ class LogReviewBoundaryTest extends FhirServerTest {
         .getValue().primitiveValue();
   }
 
+  /**
+   * "Withheld Patient/…" in the kommun's own log would tell the kommun that its search matched the
+   * region's hidden data: the kommun's reviewer sees what its people asked, not whose data they
+   * were refused; the region's reviewer, whose data it was, sees the refusal.
+   */
+  @Test
+  void aReviewerIsNotToldWhichOfAnotherCareProvidersPatientsItsPeopleWereRefused() {
+    String regionsPatient = create(vc(), TestPeople.patient());
+    String subject = "kommun-" + UUID.randomUUID();
+    String kommun = "Bearer " + tokens.token(subject, KOMMUN_RONNEBY, KOMMUN_RONNEBY, "journal-system", "system/*.read");
+    assertThat(get("/Patient?_id=" + new IdType(regionsPatient).getIdPart(), "Authorization", kommun).statusCode())
+        .isEqualTo(200);
+
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        !parse(Bundle.class, get("/AuditEvent?altid=" + subject, "Authorization", kommunReviewer())).getEntry().isEmpty());
+    String kommunsView = get("/AuditEvent?altid=" + subject, "Authorization", kommunReviewer()).body();
+    assertThat(kommunsView).contains("\"AuditEvent\"").doesNotContain(new IdType(regionsPatient).getIdPart());
+    String regionsView = get("/AuditEvent?altid=" + subject + "&patient=" + regionsPatient, "Authorization",
+        regionReviewer()).body();
+    assertThat(regionsView).contains(regionsPatient).contains("withheld");
+  }
+
   private String regionReviewer() {
     return "Bearer " + tokens.token("region-reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
         "system/AuditEvent.read");
