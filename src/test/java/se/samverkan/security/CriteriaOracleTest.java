@@ -16,6 +16,7 @@ import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.ListResource;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -102,6 +103,31 @@ class CriteriaOracleTest extends FhirServerTest {
     Answer ask(String query) {
       return answer(get(String.format(query, encode(TestPeople.TEST_ID + "|" + tag)), "Authorization", kommun()), labels);
     }
+  }
+
+  // --- _list
+
+  /**
+   * {@code _list=X} finds the resources a List names: HAPI's {@code _has:List:item:_id=X}. A List the
+   * region keeps about its patient must not tell the kommun which of its own Goals it names.
+   */
+  @Test
+  void searchingOnesOwnGoalsByAHiddenListAnswersAlikeWhetherTheListNamesThemOrNot() {
+    List<Answer> answers = new ArrayList<>();
+    for (boolean listNamesTheGoal : new boolean[] {true, false}) {
+      String tag = TestPeople.uniqueId();
+      String patient = createAs(region(), TestPeople.patient());
+      String goal = createAs(kommun(), goal(patient, tag));
+      ListResource list = new ListResource().setStatus(ListResource.ListStatus.CURRENT).setMode(ListResource.ListMode.WORKING);
+      list.setTitle("Regionens bevakningslista").setSubject(new Reference(patient));
+      if (listNamesTheGoal) {
+        list.addEntry().setItem(new Reference(goal));
+      }
+      String listId = new IdType(createAs(region(), list)).getIdPart();
+      answers.add(answer(get("/Goal?_tag=" + encode(TestPeople.TEST_ID + "|" + tag) + "&_list=" + listId,
+          "Authorization", kommun()), Map.of(goal, "the kommun's goal")));
+    }
+    assertThat(answers.get(0)).as("the hidden List names the goal / does not").isEqualTo(answers.get(1));
   }
 
   // --- Observation/$lastn
