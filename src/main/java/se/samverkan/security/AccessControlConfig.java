@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -34,9 +35,15 @@ public class AccessControlConfig {
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
   ReadAccessInterceptor readAccessInterceptor(
-      AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls) {
+      AccessPolicy policy, FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls,
+      ISearchParamRegistry searchParams) {
     return new ReadAccessInterceptor(
-        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls)));
+        new CareRelationConsentService(policy, new JoinedCriteria(fhirContext, daos, matchUrls, searchParams)));
+  }
+
+  @Bean
+  public VisibleResults visibleResults(AccessPolicy policy) {
+    return new VisibleResults(policy);
   }
 
   @Bean

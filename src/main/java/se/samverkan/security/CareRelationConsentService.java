@@ -40,7 +40,7 @@ public class CareRelationConsentService implements IConsentService {
     if (caller != null && caller.isSystem()) {
       return ConsentOutcome.AUTHORIZED;
     }
-    JoinedCriteria.refuseNestedHas(request);
+    joins.refuseWhatCannotBeChecked(request);
     return ConsentOutcome.PROCEED;
   }
 
@@ -86,6 +86,11 @@ public class CareRelationConsentService implements IConsentService {
   }
 
   private boolean decide(RequestDetails request, IBaseResource resource) {
+    return decide(policy, request, resource);
+  }
+
+  /** The policy's verdict on one resource for the request's caller, recorded for the audit log. */
+  static boolean decide(AccessPolicy policy, RequestDetails request, IBaseResource resource) {
     AccessPolicy.Verdict verdict = policy.decide(request, resource);
     AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
     return verdict.allowed();
