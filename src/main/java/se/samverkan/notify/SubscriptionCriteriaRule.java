@@ -21,8 +21,8 @@ import org.hl7.fhir.r4.model.Subscription;
  * <p>The rule is HAPI's own line between criteria it matches in memory — on the changed resource
  * alone, with nothing else loaded — and criteria it matches with a database query: only the first
  * are accepted. That also refuses a few criteria on the resource's own fields that HAPI matches
- * only in the database ({@code _lastUpdated}, {@code near}, reference modifiers such as
- * {@code :identifier}, token {@code :text}, {@code :above}, {@code :below}, {@code :of-type}).
+ * only in the database ({@code _lastUpdated}, {@code near}, token {@code :text}, {@code :above},
+ * {@code :below}, {@code :of-type}).
  * Subscriptions stored before this rule are not notified when their criteria fail it
  * ({@link SubscriptionAccessInterceptor}).
  */
