@@ -24,7 +24,11 @@ import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.hl7.fhir.r4.model.Bundle;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.Journeys;
+import se.samverkan.support.ProfileExamples;
+import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.TestTokens;
 
@@ -213,6 +217,52 @@ class CriteriaOracleTest extends FhirServerTest {
   }
 
   /** A patient of the region's with this family name, and the kommun's observation about it: its code. */
+  // --- Patient/$worklist
+
+  /**
+   * The kommun's worklist shows each patient's latest Clinical Frailty Scale: the latest of those
+   * the kommun sees, whether or not the region, unseen (no consent), scored the patient later.
+   */
+  @Test
+  void theWorklistShowsTheNewestFrailtyScoreTheReaderSeesWhetherOrNotSomeoneElseScoredLater() {
+    loadJourneys();
+    String kommunOrg = "Organization/" + idOf("Organization", Journeys.KOMMUN_KARLSKRONA);
+    List<List<String>> answers = new ArrayList<>();
+    for (boolean regionScoredLater : new boolean[] {true, false}) {
+      String patient = createAs(kommun(), TestPeople.patient());
+      createAs(kommun(), TestData.careTeam(new IdType(patient), new IdType(kommunOrg)));
+      String own = createAs(kommun(), frailty(patient, "2026-11-01T10:00:00+01:00"));
+      if (regionScoredLater) {
+        createAs(region(), frailty(patient, "2026-11-02T10:00:00+01:00"));
+      }
+      HttpResponse<String> response = get("/Patient/$worklist?organization=" + kommunOrg, "Authorization", kommun());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      List<String> aboutThePatient = new ArrayList<>();
+      for (Bundle.BundleEntryComponent entry : parse(Bundle.class, response).getEntry()) {
+        Resource resource = entry.getResource();
+        String id = resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+        if (id.equals(patient)) {
+          aboutThePatient.add("the patient");
+        } else if (resource instanceof Observation cfs && patient.equals(cfs.getSubject().getReference())) {
+          aboutThePatient.add(id.equals(own) ? "the kommun's own score" : "another score");
+        }
+      }
+      answers.add(aboutThePatient);
+    }
+    assertThat(answers.get(0)).as("the region scored later / did not").isEqualTo(answers.get(1));
+    assertThat(answers.get(1)).containsExactly("the patient", "the kommun's own score");
+  }
+
+  /** A Clinical Frailty Scale as the profile example has it, about this patient at this time. */
+  private Observation frailty(String patient, String effective) {
+    Observation cfs = fhirContext.newJsonParser().parseResource(Observation.class,
+        ProfileExamples.read("observation/examples/Observation-example-cfs.json"));
+    cfs.setId((String) null);
+    cfs.setSubject(new Reference(patient));
+    cfs.setEffective(new DateTimeType(effective));
+    return cfs;
+  }
+
   private String lastnWorldWithHiddenPatient(String family) {
     String code = TestPeople.uniqueId();
     Patient hidden = TestPeople.patient();
