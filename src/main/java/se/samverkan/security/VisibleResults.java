@@ -7,8 +7,10 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
  * For operations that search as the server and then reduce what they found ({@code $lastn}: the
- * newest per patient and code): what the caller may not see must go before the reduction, not
- * after it, or a hidden newer resource would push out a visible older one and so be noticed.
+ * newest per patient and code; {@code $worklist}: patients by their teams, each with the latest
+ * frailty score): what the caller may not see must go before the reduction, not after it, or a
+ * hidden newer resource would push out a visible older one (a hidden team put a patient on the
+ * list) and so be noticed.
  * Decides as the {@link AccessPolicy} does for every answer, and records it for the audit log;
  * the answer is checked again on its way out as every answer is.
  */

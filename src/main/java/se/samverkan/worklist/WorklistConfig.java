@@ -14,8 +14,9 @@ import se.samverkan.server.FhirServerProperties;
 public class WorklistConfig {
 
   @Bean
-  public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos, FhirServerProperties properties) {
-    return new WorklistOperationProvider(daos, properties.scanLimit());
+  public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos, FhirServerProperties properties,
+      VisibleResults visible) {
+    return new WorklistOperationProvider(daos, properties.scanLimit(), visible);
   }
 
   @Bean
