@@ -24,6 +24,10 @@ import se.samverkan.security.Ownership;
  * to the {@link AccessPolicy} as if the Subscription's owner (the care provider and unit whose
  * token created it) had read it. Otherwise a kommun could subscribe to {@code Condition?} and learn
  * of every diagnosis the region records. Runs on HAPI's subscription pointcut, outside requests.
+ *
+ * <p>A subscription whose criteria look into other resources is never notified either: its match
+ * was made over all data ({@link SubscriptionCriteriaRule}, which refuses such criteria on write;
+ * this covers Subscriptions stored before that rule).
  */
 @Interceptor
 public class SubscriptionAccessInterceptor {
@@ -33,11 +37,14 @@ public class SubscriptionAccessInterceptor {
   private final FhirContext fhirContext;
   private final DaoRegistry daos;
   private final AccessPolicy policy;
+  private final SubscriptionCriteriaRule criteria;
 
-  public SubscriptionAccessInterceptor(FhirContext fhirContext, DaoRegistry daos, AccessPolicy policy) {
+  public SubscriptionAccessInterceptor(FhirContext fhirContext, DaoRegistry daos, AccessPolicy policy,
+      SubscriptionCriteriaRule criteria) {
     this.fhirContext = fhirContext;
     this.daos = daos;
     this.policy = policy;
+    this.criteria = criteria;
   }
 
   @Hook(Pointcut.SUBSCRIPTION_BEFORE_DELIVERY)
@@ -53,6 +60,11 @@ public class SubscriptionAccessInterceptor {
     String careProvider = Ownership.careProvider(owner).orElse(null);
     if (careProvider == null) {
       return true; // the server's own subscriptions
+    }
+    if (criteria.whyNotMatchedOnTheResourceAlone(subscription.getCriteriaString()).isPresent()) {
+      log.info("Notification withheld: Subscription/{} has criteria that look into other resources; "
+          + "update its criteria", owner.getIdElement().getIdPart());
+      return false;
     }
     Caller subscriber = Caller.owner("Subscription/" + owner.getIdElement().getIdPart(),
         Ownership.unit(owner).orElse(null), careProvider);

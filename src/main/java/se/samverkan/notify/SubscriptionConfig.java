@@ -5,6 +5,7 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.broker.api.IChannelNamer;
+import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryResourceMatcher;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannel;
 import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannelFactory;
@@ -104,9 +105,12 @@ public class SubscriptionConfig {
    */
   @Bean
   public SubscriptionAccessInterceptor subscriptionAccessInterceptor(FhirContext fhirContext, DaoRegistry daos,
-      AccessPolicy policy, NotificationOutbox outbox, IInterceptorService interceptors) {
-    SubscriptionAccessInterceptor interceptor = new SubscriptionAccessInterceptor(fhirContext, daos, policy);
+      AccessPolicy policy, NotificationOutbox outbox, IInterceptorService interceptors,
+      InMemoryResourceMatcher matcher) {
+    SubscriptionCriteriaRule criteria = new SubscriptionCriteriaRule(matcher);
+    SubscriptionAccessInterceptor interceptor = new SubscriptionAccessInterceptor(fhirContext, daos, policy, criteria);
     interceptors.registerInterceptor(interceptor);
+    interceptors.registerInterceptor(criteria);
     interceptors.registerInterceptor(new NotificationQueueingInterceptor(fhirContext, outbox));
     interceptors.registerInterceptor(new SubscriptionPayloadRule());
     return interceptor;

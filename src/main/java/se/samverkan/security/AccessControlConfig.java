@@ -5,6 +5,7 @@ import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -55,9 +56,9 @@ public class AccessControlConfig {
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
   ReadAccessInterceptor readAccessInterceptor(AccessPolicy policy, ProtectedIdentity identity, FhirContext fhirContext,
-      DaoRegistry daos, MatchUrlService matchUrls, StoredVersions stored) {
+      DaoRegistry daos, MatchUrlService matchUrls, StoredVersions stored, ISearchParamRegistry searchParams) {
     return new ReadAccessInterceptor(new CareRelationConsentService(
-        policy, new JoinedCriteria(fhirContext, daos, matchUrls, identity), stored, identity));
+        policy, new JoinedCriteria(fhirContext, daos, matchUrls, identity, searchParams), stored, identity));
   }
 
   /** A resource the caller may not see answers as one never stored (docs/security.md). */
@@ -76,6 +77,11 @@ public class AccessControlConfig {
   @Bean
   VisibleNextLinks visibleNextLinks(ca.uhn.fhir.jpa.api.svc.ISearchCoordinatorSvc<?> searches) {
     return new VisibleNextLinks(searches);
+  }
+
+  @Bean
+  public VisibleResults visibleResults(AccessPolicy policy) {
+    return new VisibleResults(policy);
   }
 
   @Bean

@@ -45,7 +45,7 @@ public class CareRelationConsentService implements IConsentService {
     if (caller != null && caller.isSystem()) {
       return ConsentOutcome.AUTHORIZED;
     }
-    JoinedCriteria.refuseNestedHas(request);
+    joins.refuseWhatCannotBeChecked(request);
     return ConsentOutcome.PROCEED;
   }
 
@@ -66,7 +66,7 @@ public class CareRelationConsentService implements IConsentService {
     boolean visible = verdict.allowed()
         && joins.holdFor(request, resource, other -> policy.decide(request, other).allowed());
     // Left out because the criteria do not hold over what the caller sees: withheld, not shown.
-    record(request, resource, visible ? verdict : AccessPolicy.Verdict.DENIED);
+    record(policy, request, resource, visible ? verdict : AccessPolicy.Verdict.DENIED);
     return visible ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
   }
 
@@ -111,12 +111,18 @@ public class CareRelationConsentService implements IConsentService {
         return false;
       }
     }
+    return decide(policy, request, resource);
+  }
+
+  /** The policy's verdict on one resource for the request's caller, recorded for the audit log. */
+  static boolean decide(AccessPolicy policy, RequestDetails request, IBaseResource resource) {
     AccessPolicy.Verdict verdict = policy.decide(request, resource);
-    record(request, resource, verdict);
+    record(policy, request, resource, verdict);
     return verdict.allowed();
   }
 
-  private void record(RequestDetails request, IBaseResource resource, AccessPolicy.Verdict verdict) {
+  private static void record(AccessPolicy policy, RequestDetails request, IBaseResource resource,
+      AccessPolicy.Verdict verdict) {
     AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
   }
 

@@ -1,14 +1,18 @@
 package se.samverkan.security;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.RuntimeSearchParam;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,7 +33,16 @@ import org.hl7.fhir.instance.model.api.IIdType;
  *   <li>{@code _has:Y:ref:param=v}: at least one Y that the caller sees refers to the result and
  *       matches {@code param=v} (itself checked the same way when {@code param} is a chain).
  * </ul>
- * A nested {@code _has} is refused (400): it cannot be checked this way.
+ * {@code _list=X} is HAPI's {@code _has:List:item:_id=X} and is checked as that.
+ * Refused with 400, since they cannot be checked this way:
+ * <ul>
+ *   <li>a nested {@code _has};
+ *   <li>sorting through a reference ({@code _sort=Patient:subject.family}), or by a reference
+ *       ({@code _sort=subject}, which orders by the referenced resource's storage number): the order
+ *       of one's own results would tell what the referenced resources hold;
+ *   <li>chains, {@code _has} and {@code _list} in an operation ({@code Observation/$lastn}): an
+ *       operation searches inside as the server, where this check does not reach.
+ * </ul>
  */
 final class JoinedCriteria {
 
@@ -37,12 +50,22 @@ final class JoinedCriteria {
   private final DaoRegistry daos;
   private final MatchUrlService matchUrls;
   private final ProtectedIdentity identity;
+  private final ISearchParamRegistry searchParams;
 
-  JoinedCriteria(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, ProtectedIdentity identity) {
+  JoinedCriteria(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, ProtectedIdentity identity,
+      ISearchParamRegistry searchParams) {
     this.fhirContext = fhirContext;
     this.daos = daos;
     this.matchUrls = matchUrls;
     this.identity = identity;
+    this.searchParams = searchParams;
+  }
+
+  /** What cannot be checked against what the caller sees is refused before anything is searched. */
+  void refuseWhatCannotBeChecked(RequestDetails request) {
+    refuseNestedHas(request);
+    refuseSortThroughReferences(request);
+    refuseJoinsInOperations(request);
   }
 
   /** A nested {@code _has} cannot be checked against what the caller sees: refused up front. */
@@ -51,6 +74,58 @@ final class JoinedCriteria {
       if (name.startsWith("_has:") && name.contains(":_has:")) {
         throw new InvalidRequestException("A nested _has cannot be checked against what you may see; "
             + "search step by step instead");
+      }
+    }
+  }
+
+  /**
+   * {@code _sort}, {@code _sort:asc} and {@code _sort:desc} (comma-separated keys, {@code -} for
+   * descending): a key naming a chain, a typed chain ({@code Patient:subject.family}) or a reference
+   * parameter is refused. Sorting by the resource's own fields orders what the caller sees by what
+   * it sees, and stays.
+   */
+  private void refuseSortThroughReferences(RequestDetails request) {
+    for (Map.Entry<String, String[]> parameter : request.getParameters().entrySet()) {
+      String name = parameter.getKey();
+      if (!name.equals("_sort") && !name.startsWith("_sort:")) {
+        continue;
+      }
+      for (String value : parameter.getValue()) {
+        for (String key : value.split(",")) {
+          String field = key.trim().startsWith("-") ? key.trim().substring(1) : key.trim();
+          if (field.contains(".") || field.contains(":") || isReference(request.getResourceName(), field)) {
+            throw new InvalidRequestException("_sort=" + field + " sorts through a reference: the order of your "
+                + "results would depend on the referenced resources, which you may not be allowed to see. Sort by "
+                + "the resource's own search parameters (e.g. date, _lastUpdated), or read the referenced resources "
+                + "and sort them yourself");
+          }
+        }
+      }
+    }
+  }
+
+  private boolean isReference(String resourceType, String parameter) {
+    if (resourceType == null || parameter.isEmpty() || !fhirContext.getResourceTypes().contains(resourceType)) {
+      return false;
+    }
+    RuntimeSearchParam definition = searchParams.getActiveSearchParam(
+        resourceType, parameter, ISearchParamRegistry.SearchParamLookupContextEnum.SORT);
+    return definition != null && definition.getParamType() == RestSearchParameterTypeEnum.REFERENCE;
+  }
+
+  /** An operation's own searches run as the server: criteria that look into other resources are refused. */
+  private static void refuseJoinsInOperations(RequestDetails request) {
+    RestOperationTypeEnum operation = request.getRestOperationType();
+    if (operation != RestOperationTypeEnum.EXTENDED_OPERATION_INSTANCE
+        && operation != RestOperationTypeEnum.EXTENDED_OPERATION_TYPE
+        && operation != RestOperationTypeEnum.EXTENDED_OPERATION_SERVER) {
+      return;
+    }
+    for (String name : request.getParameters().keySet()) {
+      if (name.startsWith("_has") || name.equals("_list") || isChain(name)) {
+        throw new InvalidRequestException(request.getOperation() + " does not take " + name.split(":", 2)[0]
+            + (isChain(name) ? " (a chain)" : "") + ": criteria that look into other resources cannot be checked "
+            + "against what you may see there; search for the resources first, then ask about them by id");
       }
     }
   }
@@ -87,6 +162,10 @@ final class JoinedCriteria {
     }
     if (name.startsWith("_has:")) {
       return hasHolds(request, name, value, result, visible);
+    }
+    if (name.equals("_list")) {
+      // HAPI searches _list=X as _has:List:item:_id=X: so it is checked.
+      return hasHolds(request, "_has:List:item:_id", value, result, visible);
     }
     if (isChain(name)) {
       return referencesVisible(result, chainTargetType(name), visible);

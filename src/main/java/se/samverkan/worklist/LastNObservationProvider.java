@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import se.samverkan.security.VisibleResults;
 import se.samverkan.server.ServerProvider;
 
 /**
@@ -36,6 +37,11 @@ import se.samverkan.server.ServerProvider;
  * first, reduced in memory — cheap for what it is meant for (one patient, or one code across a
  * worklist), and refused with 400 when a query would read more than {@code scanLimit}
  * observations.
+ *
+ * <p>"Newest" is the newest of what the caller may read: the search runs as the server, so what
+ * the caller may not see is dropped before the reduction ({@link VisibleResults}), else a hidden
+ * newer observation would push out a visible one. Chains and {@code _has} are refused (400) for
+ * every operation by the access rules (docs/security.md).
  */
 public class LastNObservationProvider extends ObservationResourceProvider implements ServerProvider {
 
@@ -43,9 +49,11 @@ public class LastNObservationProvider extends ObservationResourceProvider implem
       List.of("_count", "category", "code", "date", "patient", "subject", "max");
 
   private final int scanLimit;
+  private final VisibleResults visible;
 
-  public LastNObservationProvider(int scanLimit) {
+  public LastNObservationProvider(int scanLimit, VisibleResults visible) {
     this.scanLimit = scanLimit;
+    this.visible = visible;
   }
 
   @Override
@@ -84,7 +92,7 @@ public class LastNObservationProvider extends ObservationResourceProvider implem
       getDao().translateRawParameters(rest, search);
     }
     search.setSort(new SortSpec("date", SortOrderEnum.DESC));
-    List<IBaseResource> newestFirst = WholeSearch.all(getDao(), search, scanLimit, "$lastn");
+    List<IBaseResource> newestFirst = visible.of(requestDetails, WholeSearch.all(getDao(), search, scanLimit, "$lastn"));
     SimpleBundleProvider result =
         new SimpleBundleProvider(LatestObservations.newestPerSubjectAndCode(newestFirst, perCode));
     // One page: the answer is already reduced to what the caller asked for.

@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDaoObservation;
 import org.hl7.fhir.r4.model.Observation;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import se.samverkan.security.VisibleResults;
 import se.samverkan.server.FhirServerProperties;
 
 /** The operations behind the coordination nurses' worklists: {@code $worklist} and {@code $lastn}. */
@@ -13,16 +14,18 @@ import se.samverkan.server.FhirServerProperties;
 public class WorklistConfig {
 
   @Bean
-  public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos, FhirServerProperties properties) {
-    return new WorklistOperationProvider(daos, properties.scanLimit());
+  public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos, FhirServerProperties properties,
+      VisibleResults visible) {
+    return new WorklistOperationProvider(daos, properties.scanLimit(), visible);
   }
 
   @Bean
   public LastNObservationProvider lastNObservationProvider(
       FhirContext fhirContext,
       IFhirResourceDaoObservation<Observation> observationDao,
-      FhirServerProperties properties) {
-    LastNObservationProvider provider = new LastNObservationProvider(properties.scanLimit());
+      FhirServerProperties properties,
+      VisibleResults visible) {
+    LastNObservationProvider provider = new LastNObservationProvider(properties.scanLimit(), visible);
     provider.setContext(fhirContext);
     provider.setDao(observationDao);
     return provider;

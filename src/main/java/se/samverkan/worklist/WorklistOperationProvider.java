@@ -24,6 +24,7 @@ import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
+import se.samverkan.security.VisibleResults;
 import se.samverkan.server.ServerProvider;
 
 /**
@@ -44,10 +45,12 @@ public class WorklistOperationProvider implements ServerProvider {
 
   private final DaoRegistry daos;
   private final int scanLimit;
+  private final VisibleResults visible;
 
-  public WorklistOperationProvider(DaoRegistry daos, int scanLimit) {
+  public WorklistOperationProvider(DaoRegistry daos, int scanLimit, VisibleResults visible) {
     this.daos = daos;
     this.scanLimit = scanLimit;
+    this.visible = visible;
   }
 
   @Operation(name = "$worklist", type = Patient.class, idempotent = true, bundleType = BundleTypeEnum.SEARCHSET)
@@ -63,7 +66,8 @@ public class WorklistOperationProvider implements ServerProvider {
     teamSearch.add("participant-organization", new ReferenceParam(orgReference));
     teamSearch.add("status", new TokenParam("active"));
     Map<String, List<CareTeam>> teamsByPatient = new LinkedHashMap<>();
-    for (IBaseResource resource : searchAll(CareTeam.class, teamSearch)) {
+    // Only teams the caller sees put a patient on its list: a hidden team must not.
+    for (IBaseResource resource : visible.of(request, searchAll(CareTeam.class, teamSearch))) {
       CareTeam team = (CareTeam) resource;
       String subject = team.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue();
       if (subject != null && subject.startsWith("Patient/")) {
@@ -76,7 +80,7 @@ public class WorklistOperationProvider implements ServerProvider {
       return worklist.setTotal(0);
     }
     List<Patient> patients = patients(teamsByPatient.keySet());
-    Map<String, Observation> latestCfs = latestCfs(teamsByPatient.keySet());
+    Map<String, Observation> latestCfs = latestCfs(request, teamsByPatient.keySet());
 
     String base = request.getFhirServerBase();
     for (Patient patient : patients) {
@@ -104,7 +108,8 @@ public class WorklistOperationProvider implements ServerProvider {
         .toList();
   }
 
-  private Map<String, Observation> latestCfs(Iterable<String> patients) {
+  /** The newest CFS of each patient among those the caller sees: a hidden newer one must not push it out. */
+  private Map<String, Observation> latestCfs(RequestDetails request, Iterable<String> patients) {
     ReferenceOrListParam subjects = new ReferenceOrListParam();
     patients.forEach(reference -> subjects.add(new ReferenceParam(reference)));
     SearchParameterMap search = SearchParameterMap.newSynchronous();
@@ -112,7 +117,8 @@ public class WorklistOperationProvider implements ServerProvider {
     search.add("subject", subjects);
     search.setSort(new SortSpec("date", SortOrderEnum.DESC));
     Map<String, Observation> latest = new LinkedHashMap<>();
-    for (Observation cfs : LatestObservations.newestPerSubjectAndCode(searchAll(Observation.class, search), 1)) {
+    List<IBaseResource> seen = visible.of(request, searchAll(Observation.class, search));
+    for (Observation cfs : LatestObservations.newestPerSubjectAndCode(seen, 1)) {
       latest.put(cfs.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue(), cfs);
     }
     return latest;
