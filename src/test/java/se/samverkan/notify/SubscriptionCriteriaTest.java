@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.WriterRelations;
 import se.samverkan.support.ProfileExamples;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.TestTokens;
@@ -202,10 +203,14 @@ class SubscriptionCriteriaTest extends FhirServerTest {
         "system/*.read system/*.write");
   }
 
+  private final WriterRelations relations = new WriterRelations(this);
+
   private String createAs(String authorization, Resource resource) {
+    relations.beforeWriting(authorization, resource);
     HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), "Authorization", authorization);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
+    relations.written(authorization, resource, id.getResourceType() + "/" + id.getIdPart());
     return id.getResourceType() + "/" + id.getIdPart();
   }
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.hl7.fhir.r4.model.Bundle;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.WriterRelations;
 import se.samverkan.support.Journeys;
 import se.samverkan.support.ProfileExamples;
 import se.samverkan.support.TestData;
@@ -318,10 +319,14 @@ class CriteriaOracleTest extends FhirServerTest {
         "system/*.read system/*.write");
   }
 
+  private final WriterRelations relations = new WriterRelations(this);
+
   private String createAs(String authorization, Resource resource) {
+    relations.beforeWriting(authorization, resource);
     HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), "Authorization", authorization);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
+    relations.written(authorization, resource, id.getResourceType() + "/" + id.getIdPart());
     return id.getResourceType() + "/" + id.getIdPart();
   }
 
