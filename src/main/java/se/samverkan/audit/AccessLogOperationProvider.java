@@ -28,7 +28,7 @@ import se.samverkan.server.ServerProvider;
 /**
  * The patient log extract ({@code GET Patient/{id}/$access-log}, log reviewers only): which care
  * providers and units were shown the patient's data, when first and last, how often, and how often
- * by emergency access — what the patient may ask to know (patientdatalagen 8 kap. 5 §).
+ * by emergency access, how often on the reader's own attestation — what the patient may ask to know (patientdatalagen 8 kap. 5 §).
  *
  * <p>A reviewer reviews for its own care provider: the extract lists only the accesses that
  * concern it — its own people acted, or its data about the patient was shown, withheld or
@@ -51,6 +51,7 @@ public class AccessLogOperationProvider implements ServerProvider {
     Date last;
     int count;
     int emergency;
+    int attested;
 
     Accesses(String careProvider, String unit) {
       this.careProvider = careProvider;
@@ -82,6 +83,9 @@ public class AccessLogOperationProvider implements ServerProvider {
           .anyMatch(c -> AuditInterceptor.EMERGENCY_CODE.equals(c.getCode()))) {
         accesses.emergency++;
       }
+      if (attested(event, reference)) {
+        accesses.attested++;
+      }
     }
     Parameters log = new Parameters();
     log.addParameter().setName("patient").setValue(new org.hl7.fhir.r4.model.Reference(reference));
@@ -93,8 +97,16 @@ public class AccessLogOperationProvider implements ServerProvider {
       access.addPart().setName("last").setValue(new DateTimeType(accesses.last));
       access.addPart().setName("count").setValue(new IntegerType(accesses.count));
       access.addPart().setName("emergency").setValue(new IntegerType(accesses.emergency));
+      access.addPart().setName("attested").setValue(new IntegerType(accesses.attested));
     }
     return log;
+  }
+
+  /** The patient's data was shown on the reader's own attestation of relation or consent (docs/security.md). */
+  private static boolean attested(AuditEvent event, String patient) {
+    return event.getEntity().stream().anyMatch(e -> patient.equals(e.getWhat().getReference())
+        && e.getDetail().stream().anyMatch(d -> "access".equals(d.getType())
+            && AuditInterceptor.ATTESTED_CODE.equals(d.getValue().primitiveValue())));
   }
 
   /** The event showed this patient's data to the caller (not withheld, not only written). */

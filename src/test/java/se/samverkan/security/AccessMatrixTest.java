@@ -402,6 +402,9 @@ class AccessMatrixTest extends FhirServerTest {
           + encode(se.samverkan.audit.AuditInterceptor.ACCESS_BASIS_SYSTEM + "|" + se.samverkan.audit.AuditInterceptor.ATTESTED_CODE),
           "Authorization", reviewer));
       assertThat(flagged).as(situation + ": the region's log review finds the attested reads").contains("\"AuditEvent\"");
+      String extract = body(get("/" + f.patient() + "/$access-log", "Authorization", reviewer));
+      assertThat(extract).as(situation + ": the patient log extract counts them")
+          .containsPattern("\"valueString\":\"" + Reader.KOMMUN_KARLSKRONA.careProvider + "\".*?\"name\":\"attested\",\"valueInteger\":[1-9]");
     }
   }
 

@@ -310,24 +310,17 @@ class CriteriaOracleTest extends FhirServerTest {
   }
 
   private String region() {
-    return "Bearer " + tokens.token("vc-ronneby", VC_RONNEBY, TestTokens.REGION, "journal-system",
-        "system/*.read system/*.write");
+    return tokens.journalSystem("vc-ronneby", VC_RONNEBY, TestTokens.REGION);
   }
 
   private String kommun() {
-    return "Bearer " + tokens.token("kommun-karlskrona", KOMMUN_KARLSKRONA, KOMMUN_KARLSKRONA, "journal-system",
-        "system/*.read system/*.write");
+    return tokens.journalSystem("kommun-karlskrona", KOMMUN_KARLSKRONA, KOMMUN_KARLSKRONA);
   }
 
   private final WriterRelations relations = new WriterRelations(this);
 
   private String createAs(String authorization, Resource resource) {
-    relations.beforeWriting(authorization, resource);
-    HttpResponse<String> created = send("POST", "/" + resource.fhirType(), json(resource), "Authorization", authorization);
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
-    relations.written(authorization, resource, id.getResourceType() + "/" + id.getIdPart());
-    return id.getResourceType() + "/" + id.getIdPart();
+    return relations.create(authorization, resource);
   }
 
   private static Goal goal(String patient, String tag) {

@@ -41,6 +41,11 @@ public final class TestTokens {
     return token("test-suite", HOSPITAL, REGION, "journal-system", ALL_SCOPES);
   }
 
+  /** "Bearer …" for a journal system of the unit, reading and writing every type. */
+  public String journalSystem(String subject, String unit, String careProvider) {
+    return "Bearer " + token(subject, unit, careProvider, "journal-system", "system/*.read system/*.write");
+  }
+
   public String token(String subject, String unit, String careProvider, String role, String scopes) {
     return token(subject, unit, careProvider, role, scopes, issuer, Instant.now(), Duration.ofMinutes(30));
   }

@@ -35,6 +35,20 @@ public final class WriterRelations {
     this.server = server;
   }
 
+  /** Creates the resource as the writer (201 or the test fails), its relations attested first; "Type/id". */
+  public String create(String authorization, Resource resource) {
+    beforeWriting(authorization, resource);
+    HttpResponse<String> created = server.send("POST", "/" + resource.fhirType(), server.json(resource),
+        "Authorization", authorization);
+    if (created.statusCode() != 201) {
+      throw new AssertionError(resource.fhirType() + " was refused: " + created.body());
+    }
+    IdType id = new IdType(created.headers().firstValue("Location").orElseThrow());
+    String typeAndId = id.getResourceType() + "/" + id.getIdPart();
+    written(authorization, resource, typeAndId);
+    return typeAndId;
+  }
+
   /** Call before a write: attests the writer's relation to any other owner's patient it names. */
   public void beforeWriting(String authorization, Resource resource) {
     if (resource instanceof Patient) {
