@@ -24,8 +24,8 @@ public class AccessControlConfig {
   }
 
   @Bean
-  OwnershipInterceptor ownershipInterceptor() {
-    return new OwnershipInterceptor();
+  OwnershipInterceptor ownershipInterceptor(AccessPolicy policy) {
+    return new OwnershipInterceptor(policy);
   }
 
   @Bean

@@ -170,6 +170,11 @@ public class AccessPolicy {
     return grantors.contains(caller.careProvider()) || (owner != null && grantors.contains(owner));
   }
 
+  /** Whether the Task is addressed to the caller: its {@code owner} is one of the caller's organizations. */
+  public boolean isAddressedTo(Caller caller, Task task, Map<Object, Object> memo) {
+    return caller != null && !caller.isSystem() && Lookups.of(memo, this, caller).isAddressedToCaller(task);
+  }
+
   private static Verdict serverRecord(Caller caller, IBaseResource resource) {
     if ("Subscription".equals(resource.fhirType())) {
       // Criteria and endpoint are the subscriber's business (criteria may name a patient).

@@ -78,6 +78,36 @@ class PatientDataTypesTest extends FhirServerTest {
     assertHidden(karlskrona, data, patient);
   }
 
+  /**
+   * FHIR's workflow pattern: the organization a Task is addressed to reports its progress (closes
+   * the inskrivningsmeddelande it was sent) though the sender owns the Task; it changes nothing
+   * else, and nobody else may.
+   */
+  @Test
+  void theKommunATaskIsAddressedToMayCloseItAndChangeNothingElse() {
+    IdType patient = createAs(vc, TestPeople.patient());
+    createAs(vc, TestData.careTeam(patient, ronnebyOrg));
+    createAs(vc, TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+    Task task = new Task().setStatus(Task.TaskStatus.REQUESTED).setIntent(Task.TaskIntent.ORDER);
+    task.setDescription("Inskrivningsmeddelande");
+    task.setFor(new Reference(patient)).setOwner(new Reference(ronnebyOrg));
+    IdType id = createAs(vc, task);
+    Task stored = parse(Task.class, get("/" + id.getValue(), "Authorization", ronneby));
+
+    Task rewritten = stored.copy().setDescription("Något annat");
+    assertThat(send("PUT", "/" + id.getValue(), json(rewritten), "Authorization", ronneby).statusCode())
+        .as("the addressee changes what the sender wrote").isEqualTo(403);
+    Task done = stored.copy().setStatus(Task.TaskStatus.COMPLETED);
+    done.addNote().setText("Planering påbörjad");
+    assertThat(send("PUT", "/" + id.getValue(), json(done), "Authorization", karlskrona).statusCode())
+        .as("somebody it is not addressed to").isEqualTo(403);
+    HttpResponse<String> closed = send("PUT", "/" + id.getValue(), json(done), "Authorization", ronneby);
+    assertThat(closed.statusCode()).as(closed.body()).isEqualTo(200);
+    Task after = parse(Task.class, get("/" + id.getValue(), "Authorization", vc));
+    assertThat(after.getStatus()).isEqualTo(Task.TaskStatus.COMPLETED);
+    assertThat(Ownership.careProvider(after)).as("still the sender's").contains(TestTokens.REGION);
+  }
+
   private void assertHidden(String reader, List<IdType> data, IdType patient) {
     for (IdType id : data) {
       assertThat(get("/" + id.getValue(), "Authorization", reader).statusCode()).as(id.getValue()).isEqualTo(404);
