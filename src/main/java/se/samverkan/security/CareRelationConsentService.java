@@ -162,9 +162,4 @@ public class CareRelationConsentService implements IConsentService {
       default -> false;
     };
   }
-
-  /** @see ProtectedIdentity#hide */
-  static Patient hideIdentity(Patient patient) {
-    return ProtectedIdentity.hide(patient);
-  }
 }

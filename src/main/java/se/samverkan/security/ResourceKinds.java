@@ -113,7 +113,7 @@ public final class ResourceKinds {
     return kinds.getOrDefault(type, Kind.REFUSED);
   }
 
-  /** The types of one kind, sorted (for docs and the CapabilityStatement). */
+  /** The types of one kind, sorted (ResourceTypesTest checks the refused ones against docs/security.md). */
   public Set<String> typesOf(Kind kind) {
     Set<String> types = new TreeSet<>();
     kinds.forEach((type, k) -> {
