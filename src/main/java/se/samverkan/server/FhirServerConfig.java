@@ -144,6 +144,11 @@ public class FhirServerConfig {
   }
 
   @Bean
+  public ContainsSearchRefusal containsSearchRefusal(JpaStorageSettings storageSettings) {
+    return new ContainsSearchRefusal(storageSettings);
+  }
+
+  @Bean
   public HostileInputInterceptor hostileInputInterceptor(FhirContext fhirContext) {
     return new HostileInputInterceptor(fhirContext);
   }
