@@ -10,7 +10,6 @@ import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
 import ca.uhn.fhir.rest.api.EncodingEnum;
-import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.IResourceProvider;
@@ -24,6 +23,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.info.BuildProperties;
 import se.samverkan.security.SearchOwnership;
+import se.samverkan.security.TokenEndpoints;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.core.Ordered;
@@ -55,7 +55,8 @@ public class FhirServerConfig {
       ValueSetOperationProvider valueSetOperations,
       List<ServerInterceptor> interceptors,
       List<ServerProvider> providers,
-      SearchOwnership searchOwnership) {
+      SearchOwnership searchOwnership,
+      TokenEndpoints tokenEndpoints) {
     // Narratives are the sender's business; generating them costs time on every write.
     fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
 
@@ -100,7 +101,7 @@ public class FhirServerConfig {
     // every patient. A client that prefers otherwise says so with Prefer: handling=lenient.
     server.registerInterceptor(new SearchPreferHandlingInterceptor(searchParamRegistry));
     if (properties.openApi()) {
-      server.registerInterceptor(new OpenApiInterceptor());
+      server.registerInterceptor(new OpenApiDescription(tokenEndpoints));
     }
     return server;
   }
