@@ -14,6 +14,7 @@ import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.SearchPreferHandlingInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
@@ -103,6 +104,17 @@ public class FhirServerConfig {
     if (properties.openApi()) {
       server.registerInterceptor(new OpenApiDescription(tokenEndpoints));
     }
+    // A browser ranks text/html first and application/xml above any JSON, so it was sent FHIR XML
+    // to download (2 MB for /metadata). HAPI's highlighter answers a browser's GET with the JSON
+    // as a readable page; a request with _format, X-Requested-With or Origin (script), or whose
+    // Accept does not rank text/html highest, gets what it asked for, as before
+    // (ResponseHighlighterInterceptor#handleOutgoingResponse, 8.8). It runs after every access
+    // rule (its hook order is 10000, ours at most 201). Narratives are not rendered: they are
+    // XHTML a writer chose, and HAPI's scan of them "does not completely mitigate" active content
+    // (ResponseHighlighterInterceptor#setShowNarrative).
+    ResponseHighlighterInterceptor highlighter = new ResponseHighlighterInterceptor();
+    highlighter.setShowNarrative(false);
+    server.registerInterceptor(highlighter);
     return server;
   }
 

@@ -115,6 +115,41 @@ class CapabilityStatementTest extends FhirServerTest {
         .isEqualTo(smartTokenEndpoint).isEqualTo(root() + "/oauth2/token");
   }
 
+  /**
+   * A browser asks for HTML first and XML before anything else, and got 2 MB of XML to download.
+   * It gets a page a person can read; a FHIR client's Accept is answered as before.
+   */
+  @Test
+  void metadataOpenedInABrowserIsAPageAPersonCanRead() {
+    HttpResponse<String> page = get("/metadata", "Accept", BROWSER_ACCEPT, "Authorization", "");
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+    assertThat(page.body()).contains("CapabilityStatement").contains("Samverkan");
+
+    HttpResponse<byte[]> compressed = getBytes("/metadata", "Accept", BROWSER_ACCEPT, "Accept-Encoding", "gzip, deflate, br");
+    assertThat(compressed.headers().firstValue("Content-Encoding")).hasValue("gzip");
+    assertThat(compressed.body().length).as("bytes on the wire").isLessThan(1_000_000);
+
+    HttpResponse<String> fhirClient = get("/metadata", "Accept", "application/fhir+xml", "Authorization", "");
+    assertThat(fhirClient.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/fhir+xml"));
+  }
+
+  private HttpResponse<byte[]> getBytes(String path, String... headers) {
+    java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(URI.create(baseUrl() + path));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    try {
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   private String root() {
     return URI.create(baseUrl()).resolve("/").toString().replaceAll("/$", "");
   }
