@@ -8,10 +8,12 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.ElementDefinition;
@@ -79,6 +81,29 @@ public class ProfileCatalog {
         .filter(p -> p.type().equals(type))
         .filter(p -> p.appliesTo(resource, fhirContext))
         .max(Comparator.comparingInt(p -> p.requiredCodings().size()));
+  }
+
+  /**
+   * The profiles a create or update of the resource is checked against: the Samverkan profiles it
+   * names in {@code meta.profile}, and in strict mode also the one that applies to it. The same
+   * set is what {@code $validate} without {@code ?profile=} judges by.
+   */
+  public Set<String> profilesAWriteApplies(Resource resource, ProfilesProperties.Enforcement mode) {
+    if (mode == ProfilesProperties.Enforcement.OFF) {
+      return Set.of();
+    }
+    Set<String> ours = urls();
+    Set<String> profiles = new LinkedHashSet<>();
+    for (CanonicalType profile : resource.getMeta().getProfile()) {
+      String url = profile.getValue() == null ? "" : profile.getValue().split("\\|")[0];
+      if (ours.contains(url)) {
+        profiles.add(url);
+      }
+    }
+    if (mode == ProfilesProperties.Enforcement.STRICT) {
+      profileFor(resource).ifPresent(p -> profiles.add(p.url()));
+    }
+    return profiles;
   }
 
   private List<Profile> load() {

@@ -12,11 +12,9 @@ import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationOptions;
 import ca.uhn.fhir.validation.ValidationResult;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 import se.samverkan.server.ServerInterceptor;
@@ -59,7 +57,7 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
     if (mode == ProfilesProperties.Enforcement.OFF || !(stored instanceof Resource resource)) {
       return;
     }
-    Set<String> profiles = profilesToCheck(resource);
+    Set<String> profiles = catalog.profilesAWriteApplies(resource, mode);
     if (profiles.isEmpty()) {
       return;
     }
@@ -84,20 +82,5 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
               .setCode(OperationOutcome.IssueType.INFORMATIONAL)
               .setDiagnostics(resource.fhirType() + " does not conform to " + String.join(", ", profiles))));
     }
-  }
-
-  private Set<String> profilesToCheck(Resource resource) {
-    Set<String> ours = catalog.urls();
-    Set<String> declared = new LinkedHashSet<>();
-    for (CanonicalType profile : resource.getMeta().getProfile()) {
-      String url = profile.getValue() == null ? "" : profile.getValue().split("\\|")[0];
-      if (ours.contains(url)) {
-        declared.add(url);
-      }
-    }
-    if (mode == ProfilesProperties.Enforcement.STRICT) {
-      catalog.profileFor(resource).ifPresent(p -> declared.add(p.url()));
-    }
-    return declared;
   }
 }

@@ -13,6 +13,7 @@ import ca.uhn.fhir.validation.IValidatorModule;
 import java.util.List;
 import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
 import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -50,7 +51,9 @@ public class ProfilesConfig {
       @Qualifier("myInstanceValidator") IValidatorModule instanceValidator,
       JpaValidationSupportChain validationSupportChain,
       ValidationSettings validationSettings,
-      FhirContext fhirContext) {
+      FhirContext fhirContext,
+      ObjectProvider<ProfileCatalog> catalog,
+      ProfilesProperties properties) {
     // Profiles restrict reference targets (a SIP activity's performer is an Organization): check
     // the type of every local reference whose target exists.
     validationSettings.setLocalReferenceValidationDefaultPolicy(ReferenceValidationPolicy.CHECK_TYPE_IF_EXISTS);
@@ -58,7 +61,8 @@ public class ProfilesConfig {
         new UnknownCodeSystemWarningValidationSupport(fhirContext);
     unknownSystems.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
     validationSupportChain.addValidationSupport(unknownSystems);
-    return new SamverkanValidator(instanceValidator, new SwedishIdentifierRules(), validationSupportChain);
+    return new SamverkanValidator(
+        instanceValidator, new SwedishIdentifierRules(), validationSupportChain, catalog, properties.enforcement());
   }
 
   @Bean

@@ -15,16 +15,24 @@ import se.samverkan.server.ErrorOutcomes;
 
 /**
  * 401 and 403 from the token check as a FHIR OperationOutcome, with the {@code WWW-Authenticate}
- * header RFC 6750 asks for. The message says what is wrong with the token, never what it held.
+ * header RFC 6750 asks for (§3: {@code Bearer realm="Samverkan"}, and the error for a token that
+ * was refused). The message says what is wrong with the token, never what it held, and where a
+ * token comes from: the token endpoint and the SMART configuration that describes it.
  */
 class FhirAuthErrors implements AuthenticationEntryPoint, AccessDeniedHandler {
 
+  static final String REALM = "Samverkan";
+
   private final FhirContext fhirContext;
+  private final TokenEndpoints endpoints;
   private final BearerTokenAuthenticationEntryPoint bearerEntryPoint = new BearerTokenAuthenticationEntryPoint();
   private final BearerTokenAccessDeniedHandler bearerDenied = new BearerTokenAccessDeniedHandler();
 
-  FhirAuthErrors(FhirContext fhirContext) {
+  FhirAuthErrors(FhirContext fhirContext, TokenEndpoints endpoints) {
     this.fhirContext = fhirContext;
+    this.endpoints = endpoints;
+    bearerEntryPoint.setRealmName(REALM);
+    bearerDenied.setRealmName(REALM);
   }
 
   @Override
@@ -33,9 +41,18 @@ class FhirAuthErrors implements AuthenticationEntryPoint, AccessDeniedHandler {
     bearerEntryPoint.commence(request, response, e);
     boolean tokenGiven = request.getHeader("Authorization") != null;
     write(response, HttpServletResponse.SC_UNAUTHORIZED, OperationOutcome.IssueType.LOGIN,
-        tokenGiven
-            ? "The bearer token was not accepted (expired, not signed by the configured issuer, or malformed)."
-            : "A bearer token is required: Authorization: Bearer <access token>.");
+        (tokenGiven
+            ? "The bearer token was not accepted (expired, not signed by the configured issuer, or malformed). "
+            : "A bearer token is required: Authorization: Bearer <access token>. ")
+            + whereTokensComeFrom(TokenEndpoints.root(request)));
+  }
+
+  private String whereTokensComeFrom(String root) {
+    String smart = endpoints.smartConfiguration(root);
+    return endpoints.token(root)
+        .map(token -> "Get one from " + token + " (OAuth2 client credentials); " + smart
+            + " says how and with which scopes.")
+        .orElse("Get one from your organization's OAuth2 issuer; " + smart + " names it and the scopes.");
   }
 
   @Override

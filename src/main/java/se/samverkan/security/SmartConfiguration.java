@@ -12,6 +12,7 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import se.samverkan.server.FhirServerConfig;
 
 /**
  * {@code /.well-known/smart-configuration} (SMART App Launch 2.0, §Conformance), at the server root
@@ -29,36 +30,46 @@ public class SmartConfiguration {
       "system/*.read", "system/*.write", "system/*.cruds", "user/*.read", "user/*.write", "user/*.cruds");
 
   @Bean
-  ServletRegistrationBean<HttpServlet> smartConfigurationServlet(Environment env, SecurityProperties properties) {
+  TokenEndpoints tokenEndpoints(Environment env, SecurityProperties properties) {
+    return new TokenEndpoints(env, properties);
+  }
+
+  /** The same in the CapabilityStatement's rest.security. */
+  @Bean
+  SmartSecurityCapability smartSecurityCapability(TokenEndpoints endpoints) {
+    return new SmartSecurityCapability(endpoints);
+  }
+
+  @Bean
+  ServletRegistrationBean<HttpServlet> smartConfigurationServlet(
+      Environment env, SecurityProperties properties, TokenEndpoints endpoints) {
     ObjectMapper json = new ObjectMapper();
     HttpServlet servlet = new HttpServlet() {
       @Override
       protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         response.setContentType("application/json");
         response.setHeader("Cache-Control", "public, max-age=3600");
-        json.writeValue(response.getOutputStream(), document(request, env, properties));
+        json.writeValue(response.getOutputStream(), document(request, env, properties, endpoints));
       }
     };
     ServletRegistrationBean<HttpServlet> registration = new ServletRegistrationBean<>(
-        servlet, "/.well-known/smart-configuration", "/fhir/.well-known/smart-configuration");
+        servlet, TokenEndpoints.SMART_CONFIGURATION, FhirServerConfig.FHIR_PATH + TokenEndpoints.SMART_CONFIGURATION);
     registration.setName("smart-configuration");
     return registration;
   }
 
-  private static Map<String, Object> document(HttpServletRequest request, Environment env, SecurityProperties properties) {
+  private static Map<String, Object> document(
+      HttpServletRequest request, Environment env, SecurityProperties properties, TokenEndpoints endpoints) {
     Map<String, Object> doc = new LinkedHashMap<>();
-    String external = env.getProperty("spring.security.oauth2.resourceserver.jwt.issuer-uri", "");
-    boolean dev = DevTokenIssuerConfig.Enabled.isOn(env);
-    if (dev) {
-      String root = request.getScheme() + "://" + request.getServerName() + ":" + request.getServerPort();
-      doc.put("issuer", properties.devIssuer().issuer());
-      doc.put("token_endpoint", root + "/oauth2/token");
-      doc.put("jwks_uri", root + "/oauth2/jwks");
-    } else {
-      doc.put("issuer", external);
-      putIfSet(doc, "token_endpoint", properties.tokenEndpoint());
-      putIfSet(doc, "jwks_uri", env.getProperty("spring.security.oauth2.resourceserver.jwt.jwk-set-uri", ""));
-    }
+    String root = TokenEndpoints.root(request);
+    boolean dev = endpoints.development();
+    doc.put("issuer", dev
+        ? properties.devIssuer().issuer()
+        : env.getProperty("spring.security.oauth2.resourceserver.jwt.issuer-uri", ""));
+    endpoints.token(root).ifPresent(token -> doc.put("token_endpoint", token));
+    putIfSet(doc, "jwks_uri", dev
+        ? root + TokenEndpoints.DEV_JWKS_PATH
+        : env.getProperty("spring.security.oauth2.resourceserver.jwt.jwk-set-uri", ""));
     doc.put("grant_types_supported", List.of("client_credentials"));
     doc.put("token_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post"));
     doc.put("scopes_supported", SCOPES);

@@ -23,14 +23,14 @@ public class WebSecurityConfig {
 
   @Bean
   @Order(2)
-  SecurityFilterChain apiSecurity(HttpSecurity http, FhirContext fhirContext, ObjectProvider<JwtDecoder> decoder)
-      throws Exception {
+  SecurityFilterChain apiSecurity(HttpSecurity http, FhirContext fhirContext, ObjectProvider<JwtDecoder> decoder,
+      TokenEndpoints tokenEndpoints) throws Exception {
     if (decoder.getIfAvailable() == null) {
       throw new IllegalStateException("No token issuer configured. Set spring.security.oauth2.resourceserver.jwt."
           + "issuer-uri (or jwk-set-uri) to your OAuth2 issuer, or enable the development issuer "
           + "(samverkan.security.dev-issuer.enabled=true) on a developer machine.");
     }
-    FhirAuthErrors errors = new FhirAuthErrors(fhirContext);
+    FhirAuthErrors errors = new FhirAuthErrors(fhirContext, tokenEndpoints);
     http.csrf(csrf -> csrf.disable()) // bearer tokens only, no cookies: nothing for CSRF to ride on
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .authorizeHttpRequests(requests -> requests

@@ -10,11 +10,11 @@ import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
 import ca.uhn.fhir.rest.api.EncodingEnum;
-import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.SearchPreferHandlingInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.info.BuildProperties;
 import se.samverkan.security.SearchOwnership;
+import se.samverkan.security.TokenEndpoints;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.core.Ordered;
@@ -55,7 +56,8 @@ public class FhirServerConfig {
       ValueSetOperationProvider valueSetOperations,
       List<ServerInterceptor> interceptors,
       List<ServerProvider> providers,
-      SearchOwnership searchOwnership) {
+      SearchOwnership searchOwnership,
+      TokenEndpoints tokenEndpoints) {
     // Narratives are the sender's business; generating them costs time on every write.
     fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
 
@@ -100,8 +102,19 @@ public class FhirServerConfig {
     // every patient. A client that prefers otherwise says so with Prefer: handling=lenient.
     server.registerInterceptor(new SearchPreferHandlingInterceptor(searchParamRegistry));
     if (properties.openApi()) {
-      server.registerInterceptor(new OpenApiInterceptor());
+      server.registerInterceptor(new OpenApiDescription(tokenEndpoints));
     }
+    // A browser ranks text/html first and application/xml above any JSON, so it was sent FHIR XML
+    // to download (2 MB for /metadata). HAPI's highlighter answers a browser's GET with the JSON
+    // as a readable page; a request with _format, X-Requested-With or Origin (script), or whose
+    // Accept does not rank text/html highest, gets what it asked for, as before
+    // (ResponseHighlighterInterceptor#handleOutgoingResponse, 8.8). It runs after every access
+    // rule (its hook order is 10000, ours at most 201). Narratives are not rendered: they are
+    // XHTML a writer chose, and HAPI's scan of them "does not completely mitigate" active content
+    // (ResponseHighlighterInterceptor#setShowNarrative).
+    ResponseHighlighterInterceptor highlighter = new ResponseHighlighterInterceptor();
+    highlighter.setShowNarrative(false);
+    server.registerInterceptor(highlighter);
     return server;
   }
 
@@ -141,6 +154,11 @@ public class FhirServerConfig {
   @Bean
   public ConditionalWriteInterceptor conditionalWriteInterceptor() {
     return new ConditionalWriteInterceptor();
+  }
+
+  @Bean
+  public ContainsSearchRefusal containsSearchRefusal(JpaStorageSettings storageSettings) {
+    return new ContainsSearchRefusal(storageSettings);
   }
 
   @Bean

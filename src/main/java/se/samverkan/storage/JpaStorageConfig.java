@@ -48,6 +48,14 @@ public class JpaStorageConfig {
     // Without fast tracking each step of a small job waits for the once-a-minute maintenance
     // pass; with it a reindex of a few thousand resources finishes in seconds.
     settings.setJobFastTrackingEnabled(true);
+    // No substring search (:contains), HAPI's default, said here because it is a decision
+    // (docs/integration-guide.md): a leading-wildcard LIKE can use no index, and allowing it makes
+    // HAPI leave the value's first letter out of the hash every string search looks up, so plain
+    // starts-with searches would read every value of the parameter too, and data stored before
+    // the switch is not found until all of it is reindexed (ResourceIndexedSearchParamString
+    // #calculateHashNormalized, StorageSettings#setAllowContainsSearches, 8.8). The answer to a
+    // :contains search is server.ContainsSearchRefusal's.
+    settings.setAllowContainsSearches(false);
     settings.setHibernateSearchIndexFullText(false);
     settings.setHibernateSearchIndexSearchParams(false);
     return settings;

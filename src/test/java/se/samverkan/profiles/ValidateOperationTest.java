@@ -3,10 +3,15 @@ package se.samverkan.profiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.util.List;
+import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.Test;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.ProfileExamples;
+import se.samverkan.support.TestData;
+import se.samverkan.support.TestPeople;
 
 /** $validate runs the same checks as a write, against the profile the client names. */
 class ValidateOperationTest extends FhirServerTest {
@@ -47,5 +52,49 @@ class ValidateOperationTest extends FhirServerTest {
         .as(response.body())
         .filteredOn(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR)
         .anySatisfy(i -> assertThat(i.getDiagnostics()).contains("https://example.org/Unknown"));
+  }
+
+  /**
+   * Without {@code ?profile=}, $validate judges by the profile a write would apply (here the care
+   * plan profile its category selects), so "valid" means "a POST would store it".
+   */
+  @Test
+  void withoutAProfileValidateFindsTheErrorsAWriteIsRefusedFor() {
+    IdType patient = create(TestPeople.patient());
+    CarePlan untitled = TestData.carePlan(patient);
+    untitled.setTitle(null);
+    untitled.setAuthor(null);
+
+    HttpResponse<String> write = send("POST", "/CarePlan", json(untitled));
+    assertThat(write.statusCode()).as(write.body()).isEqualTo(422);
+    List<String> refusedFor = errors(outcome(write));
+    assertThat(refusedFor).isNotEmpty();
+
+    HttpResponse<String> validated = send("POST", "/CarePlan/$validate", json(untitled));
+    // The FHIR specification has $validate answer 200 whatever the verdict (HAPI 8.8 does so,
+    // BaseHapiFhirResourceDao#validate): the errors are the verdict.
+    assertThat(validated.statusCode()).as(validated.body()).isEqualTo(200);
+    assertThat(errors(outcome(validated))).containsExactlyInAnyOrderElementsOf(refusedFor);
+  }
+
+  @Test
+  void withoutAProfileACarePlanAWriteWouldStoreValidatesWithoutErrors() {
+    IdType patient = create(TestPeople.patient());
+    CarePlan plan = TestData.carePlan(patient);
+
+    HttpResponse<String> validated = send("POST", "/CarePlan/$validate", json(plan));
+
+    assertThat(validated.statusCode()).isEqualTo(200);
+    assertThat(errors(outcome(validated))).as(validated.body()).isEmpty();
+    assertThat(send("POST", "/CarePlan", json(plan)).statusCode()).isEqualTo(201);
+  }
+
+  /** Each error as "where: what", the way a client would show it. */
+  private static List<String> errors(OperationOutcome outcome) {
+    return outcome.getIssue().stream()
+        .filter(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR
+            || i.getSeverity() == OperationOutcome.IssueSeverity.FATAL)
+        .map(i -> i.getExpression() + ": " + i.getDiagnostics())
+        .toList();
   }
 }

@@ -39,6 +39,21 @@ class AuthenticationTest extends FhirServerTest {
     assertThat(outcome(response).getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.LOGIN);
   }
 
+  /** RFC 6750 §3: the challenge names the realm; the outcome says where a token comes from. */
+  @Test
+  void a401SaysWhereATokenComesFrom() {
+    for (String authorization : new String[] {"", "Bearer not-a-jwt"}) {
+      HttpResponse<String> response = get("/Patient", "Authorization", authorization);
+
+      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.headers().firstValue("WWW-Authenticate")).as(authorization)
+          .hasValueSatisfying(h -> assertThat(h).startsWith("Bearer realm=\"Samverkan\""));
+      assertThat(outcome(response).getIssueFirstRep().getDiagnostics()).as(authorization)
+          .contains(root() + "/oauth2/token")
+          .contains(root() + "/.well-known/smart-configuration");
+    }
+  }
+
   @Test
   void anExpiredTokenIsRefused() {
     String expired = tokens.token("vc", TestTokens.HOSPITAL, TestTokens.REGION, "journal-system", READ_WRITE,

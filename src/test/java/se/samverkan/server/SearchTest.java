@@ -37,6 +37,30 @@ class SearchTest extends FhirServerTest {
     }
   }
 
+  /**
+   * Substring search is off (docs/integration-guide.md says why): refused with a 400 that says so
+   * and what to search with instead, directly, through a chain and in a transaction's GET entry.
+   */
+  @Test
+  void aSubstringSearchIsRefusedSayingWhatToSearchWithInstead() {
+    for (String query : List.of("/Patient?name:contains=olv", "/Patient?family:contains=x&_count=1",
+        "/CarePlan?subject:Patient.name:contains=olv")) {
+      java.net.http.HttpResponse<String> refused = get(query);
+      assertThat(refused.statusCode()).as(query).isEqualTo(400);
+      org.hl7.fhir.r4.model.OperationOutcome.OperationOutcomeIssueComponent issue = outcome(refused).getIssueFirstRep();
+      assertThat(issue.getCode()).as(query).isEqualTo(org.hl7.fhir.r4.model.OperationOutcome.IssueType.NOTSUPPORTED);
+      assertThat(issue.getDiagnostics()).as(query).contains(":contains").contains(":exact").doesNotContain("HAPI-");
+    }
+    // A GET entry that fails answers in its entry (HAPI's BaseTransactionProcessor#doTransactionReadOperations).
+    Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    transaction.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl("Patient?name:contains=olv");
+    Bundle.BundleEntryResponseComponent entry = parse(Bundle.class, send("POST", "", json(transaction)))
+        .getEntryFirstRep().getResponse();
+    assertThat(entry.getStatus()).startsWith("400");
+    assertThat(((org.hl7.fhir.r4.model.OperationOutcome) entry.getOutcome()).getIssueFirstRep().getDiagnostics())
+        .contains(":contains");
+  }
+
   private String marker;
   private IdType patient;
   private IdType organization;
