@@ -115,9 +115,7 @@ public class DevTokenIssuerConfig {
             .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
             .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
             .scopes(scopes -> scopes.addAll(Arrays.asList(c.scopes().trim().split("\\s+"))))
-            .clientSettings(ClientSettings.builder()
-                .setting(UNIT, c.unit()).setting(CARE_PROVIDER, c.careProvider()).setting(ROLE, c.role())
-                .build())
+            .clientSettings(claims(c))
             .tokenSettings(TokenSettings.builder().accessTokenTimeToLive(Duration.ofHours(1)).build())
             .build())
         .toList();
@@ -143,15 +141,30 @@ public class DevTokenIssuerConfig {
     };
   }
 
+  /** What the client's tokens say about it; a monitoring client names no unit or care provider. */
+  private static ClientSettings claims(SecurityProperties.Client client) {
+    ClientSettings.Builder settings = ClientSettings.builder();
+    for (String[] setting : new String[][] {
+        {UNIT, client.unit()}, {CARE_PROVIDER, client.careProvider()}, {ROLE, client.role()}}) {
+      if (setting[1] != null && !setting[1].isBlank()) {
+        settings.setting(setting[0], setting[1]);
+      }
+    }
+    return settings.build();
+  }
+
   /** The organization claims, and all the client's scopes when the request names none (RFC 6749 §3.3). */
   @Bean
   OAuth2TokenCustomizer<JwtEncodingContext> samverkanClaims() {
     return context -> {
       ClientSettings settings = context.getRegisteredClient().getClientSettings();
-      context.getClaims()
-          .claim(Caller.UNIT_CLAIM, settings.<String>getSetting(UNIT))
-          .claim(Caller.CARE_PROVIDER_CLAIM, settings.<String>getSetting(CARE_PROVIDER))
-          .claim(Caller.ROLE_CLAIM, settings.<String>getSetting(ROLE));
+      for (String[] claim : new String[][] {
+          {Caller.UNIT_CLAIM, UNIT}, {Caller.CARE_PROVIDER_CLAIM, CARE_PROVIDER}, {Caller.ROLE_CLAIM, ROLE}}) {
+        String value = settings.getSetting(claim[1]);
+        if (value != null) {
+          context.getClaims().claim(claim[0], value);
+        }
+      }
       if (context.getAuthorizedScopes().isEmpty()) {
         context.getClaims().claim("scope", context.getRegisteredClient().getScopes());
       }
