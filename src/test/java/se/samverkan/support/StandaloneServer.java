@@ -23,7 +23,9 @@ public final class StandaloneServer {
   private StandaloneServer() {}
 
   public static ConfigurableApplicationContext start(Path dbFile, String... arguments) {
-    List<String> args = new ArrayList<>(List.of("--server.port=0", "--samverkan.storage.h2-file=" + dbFile));
+    // As in FhirServerTest: no forwarded headers.
+    List<String> args = new ArrayList<>(List.of("--server.port=0", "--samverkan.storage.h2-file=" + dbFile,
+        "--server.forward-headers-strategy=none"));
     args.addAll(List.of(arguments));
     return new SpringApplicationBuilder(SamverkanApplication.class).run(args.toArray(String[]::new));
   }
