@@ -60,6 +60,8 @@ class OperabilityTest extends FhirServerTest {
     for (String probe : List.of("/health", "/health/liveness", "/health/readiness")) {
       assertThat(actuator(probe, "").statusCode()).as(probe + " without a token").isEqualTo(200);
     }
+    assertThat(send("DELETE", "http://localhost:" + port + "/actuator/health", null, "Authorization", "").statusCode())
+        .as("a method the probe does not take, without a token").isEqualTo(405);
     for (String endpoint : List.of("", "/info", "/prometheus")) {
       HttpResponse<String> anonymous = actuator(endpoint, "");
       assertThat(anonymous.statusCode()).as("/actuator" + endpoint + " without a token").isEqualTo(401);
