@@ -27,8 +27,9 @@ import org.springframework.context.SmartLifecycle;
  * Delivers what the {@link NotificationOutbox} holds, oldest first, one subscription's
  * notifications in order. A failed attempt is retried after a wait that doubles each time
  * ({@code samverkan.notify.first-retry} up to {@code max-retry}); after
- * {@code failing-after} failures in a row the Subscription gets status {@code error} and the reason
- * in {@code Subscription.error}. Retries go on at the longest wait; the first success sets the
+ * {@code failing-after} failures in a row the Subscription gets status {@code error}, and
+ * {@code Subscription.error} says so — the reason (status code, exception, address) goes to the log
+ * only. Retries go on at the longest wait; the first success sets the
  * Subscription {@code active} again. Logs name subscriptions and counts only, never content.
  */
 public class DeliveryWorker implements SmartLifecycle {
@@ -139,11 +140,14 @@ public class DeliveryWorker implements SmartLifecycle {
   private void failing(String id, int failures, String error) {
     Subscription subscription = dao().read(new IdType("Subscription", id), new SystemRequestDetails());
     subscription.setStatus(Subscription.SubscriptionStatus.ERROR);
+    // That it fails, not why: a status code, an exception or an address would tell the subscriber
+    // what listens where in the server's network. The reason is in the log (deliverDue).
     subscription.setError(failures + " delivery attempts in a row failed, the last at " + Instant.now(clock)
-        + ": " + error + ". Undelivered notifications are kept and retried every "
-        + properties.maxRetry().toSeconds() + " s; the first success makes the subscription active again.");
+        + ". Undelivered notifications are kept and retried every " + properties.maxRetry().toSeconds()
+        + " s; the first success makes the subscription active again. The server's operator can see why in "
+        + "its log.");
     dao().update(subscription, new SystemRequestDetails());
-    log.warn("Subscription/{} set to error after {} failed deliveries", id, failures);
+    log.warn("Subscription/{} set to error after {} failed deliveries: {}", id, failures, error);
   }
 
   private Subscription recovered(String id) {

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Date;
+import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Extension;
@@ -36,16 +37,22 @@ public class NotificationSender {
   static final String STATUS_PROFILE =
       "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription-status-r4";
 
-  /** What one attempt came to: {@code error} is null on success and never holds patient data. */
+  /**
+   * What one attempt came to. {@code error} is null on success; otherwise it is for the server's
+   * log only — it names the endpoint's host, addresses, status codes and exception classes, which
+   * tell what listens where — and never holds patient data.
+   */
   public record Result(boolean delivered, String error) {}
 
   private final FhirContext fhirContext;
   private final HttpClient http;
   private final Duration timeout;
+  private final SubscriptionEndpointRule endpoints;
 
-  public NotificationSender(FhirContext fhirContext, Duration timeout) {
+  public NotificationSender(FhirContext fhirContext, Duration timeout, SubscriptionEndpointRule endpoints) {
     this.fhirContext = fhirContext;
     this.timeout = timeout;
+    this.endpoints = endpoints;
     this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
@@ -61,11 +68,17 @@ public class NotificationSender {
 
   public Result send(Subscription subscription, NotificationOutbox.Pending notification, String baseUrl) {
     Subscription.SubscriptionChannelComponent channel = subscription.getChannel();
+    // The allow-list as configured now and the host's addresses now, not as they were at the write.
+    Optional<String> refused = endpoints.whyNotDeliverable(channel.getEndpoint());
+    if (refused.isPresent()) {
+      return new Result(false, "Not sent: " + refused.get());
+    }
+    String origin = SubscriptionEndpointRule.origin(channel.getEndpoint());
     HttpRequest.Builder request;
     try {
       request = HttpRequest.newBuilder(URI.create(channel.getEndpoint())).timeout(timeout);
     } catch (IllegalArgumentException e) {
-      return new Result(false, "The endpoint is not a valid URL");
+      return new Result(false, "Not sent: the endpoint is not a valid URL");
     }
     for (StringType header : channel.getHeader()) {
       String value = header.getValue();
@@ -88,9 +101,9 @@ public class NotificationSender {
     try {
       HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
       int status = response.statusCode();
-      return status / 100 == 2 ? new Result(true, null) : new Result(false, "The endpoint answered HTTP " + status);
+      return status / 100 == 2 ? new Result(true, null) : new Result(false, origin + " answered HTTP " + status);
     } catch (IOException e) {
-      return new Result(false, "The endpoint could not be reached (" + e.getClass().getSimpleName() + ")");
+      return new Result(false, origin + " could not be reached (" + e.getClass().getSimpleName() + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Result(false, "Delivery was interrupted");

@@ -1,6 +1,7 @@
 package se.samverkan.notify;
 
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -14,10 +15,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param failingAfter consecutive failed attempts after which the Subscription is set to status
  *     {@code error}, with the reason in {@code Subscription.error}
  * @param timeout connect and response timeout of one delivery attempt
+ * @param allowedEndpoints where a Subscription's {@code channel.endpoint} may point, as
+ *     {@code scheme://host[:port]} ({@link SubscriptionEndpointRule} says what each part may be);
+ *     empty, the default: nowhere, so no Subscription is accepted until the operator names the
+ *     journal systems' endpoints
  */
 @ConfigurationProperties("samverkan.notify")
 public record NotifyProperties(
-    Duration pollInterval, Duration firstRetry, Duration maxRetry, Integer failingAfter, Duration timeout) {
+    Duration pollInterval, Duration firstRetry, Duration maxRetry, Integer failingAfter, Duration timeout,
+    List<String> allowedEndpoints) {
 
   public NotifyProperties {
     pollInterval = pollInterval == null ? Duration.ofSeconds(1) : pollInterval;
@@ -25,6 +31,7 @@ public record NotifyProperties(
     maxRetry = maxRetry == null ? Duration.ofMinutes(10) : maxRetry;
     failingAfter = failingAfter == null ? 5 : failingAfter;
     timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+    allowedEndpoints = allowedEndpoints == null ? List.of() : List.copyOf(allowedEndpoints);
   }
 
   /** The wait after the given number of consecutive failures: first-retry doubling up to max-retry. */

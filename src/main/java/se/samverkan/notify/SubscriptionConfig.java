@@ -79,8 +79,14 @@ public class SubscriptionConfig {
   }
 
   @Bean
-  public NotificationSender notificationSender(FhirContext fhirContext, NotifyProperties properties) {
-    return new NotificationSender(fhirContext, properties.timeout());
+  public SubscriptionEndpointRule subscriptionEndpointRule(NotifyProperties properties) {
+    return new SubscriptionEndpointRule(properties.allowedEndpoints());
+  }
+
+  @Bean
+  public NotificationSender notificationSender(FhirContext fhirContext, NotifyProperties properties,
+      SubscriptionEndpointRule endpoints) {
+    return new NotificationSender(fhirContext, properties.timeout(), endpoints);
   }
 
   @Bean
@@ -106,13 +112,14 @@ public class SubscriptionConfig {
   @Bean
   public SubscriptionAccessInterceptor subscriptionAccessInterceptor(FhirContext fhirContext, DaoRegistry daos,
       AccessPolicy policy, NotificationOutbox outbox, IInterceptorService interceptors,
-      InMemoryResourceMatcher matcher) {
+      InMemoryResourceMatcher matcher, SubscriptionEndpointRule endpoints) {
     SubscriptionCriteriaRule criteria = new SubscriptionCriteriaRule(matcher);
     SubscriptionAccessInterceptor interceptor = new SubscriptionAccessInterceptor(fhirContext, daos, policy, criteria);
     interceptors.registerInterceptor(interceptor);
     interceptors.registerInterceptor(criteria);
     interceptors.registerInterceptor(new NotificationQueueingInterceptor(fhirContext, outbox));
     interceptors.registerInterceptor(new SubscriptionPayloadRule());
+    interceptors.registerInterceptor(endpoints);
     return interceptor;
   }
 

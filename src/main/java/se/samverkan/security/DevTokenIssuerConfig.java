@@ -24,6 +24,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.web.ServerProperties;
+import org.springframework.boot.cloud.CloudPlatform;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
@@ -57,9 +60,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * A token issuer for developers (Spring Authorization Server), so that the embedded default is
  * secure and still starts with no setup: {@code POST /oauth2/token} with the client-credentials
  * grant gives a token for one of the example organizations (application.yaml lists them). It
- * answers only requests from this machine, signs with a key made at start-up (tokens die with the
- * process) and says loudly that it is for development. It is off as soon as an external issuer
- * is configured.
+ * answers only requests from this machine (and refuses to start where it cannot tell), signs with
+ * a key made at start-up (tokens die with the process) and says loudly that it is for development.
+ * It is off as soon as an external issuer is configured.
  */
 @Configuration
 @Conditional(DevTokenIssuerConfig.Enabled.class)
@@ -69,6 +72,42 @@ public class DevTokenIssuerConfig {
   static final String UNIT = "samverkan.unit";
   static final String CARE_PROVIDER = "samverkan.care-provider";
   static final String ROLE = "samverkan.role";
+
+  public DevTokenIssuerConfig(Environment environment) {
+    requireTheConnectionsOwnAddress(environment);
+  }
+
+  /**
+   * "This machine" is judged by the address of the connection, so the issuer must see that
+   * address. Spring Boot replaces it with the one X-Forwarded-For or Forwarded names — a header any
+   * caller can write — when {@code server.forward-headers-strategy} is {@code native} (Tomcat's
+   * RemoteIpValve: a peer in its internal-proxy ranges, 10/8, 172.16/12, 192.168/16, 127/8 …, may
+   * name any client address) or {@code framework} (Spring's ForwardedHeaderFilter: any peer may),
+   * and, with the key unset, on a detected cloud platform such as Kubernetes
+   * (TomcatWebServerFactoryCustomizer#getOrDeduceUseForwardHeaders, Boot 3.5). A filter cannot
+   * undo that reliably, so the issuer does not start there.
+   */
+  static void requireTheConnectionsOwnAddress(Environment environment) {
+    Binder binder = Binder.get(environment);
+    ServerProperties.ForwardHeadersStrategy strategy = binder
+        .bind("server.forward-headers-strategy", ServerProperties.ForwardHeadersStrategy.class).orElse(null);
+    CloudPlatform platform = CloudPlatform.getActive(environment);
+    String rewrittenBy;
+    if (strategy != null) {
+      rewrittenBy = strategy == ServerProperties.ForwardHeadersStrategy.NONE
+          ? null : "server.forward-headers-strategy=" + strategy.name().toLowerCase(java.util.Locale.ROOT);
+    } else {
+      rewrittenBy = platform != null && platform.isUsingForwardHeaders()
+          ? "Spring Boot's default on " + platform + " (server.forward-headers-strategy unset)" : null;
+    }
+    if (rewrittenBy != null) {
+      throw new IllegalStateException("The development token issuer answers only requests from this machine, "
+          + "judged by the connection's address; with " + rewrittenBy + " that address is taken from the "
+          + "X-Forwarded-For or Forwarded header, which any caller can write, so anyone could get a token. "
+          + "Configure your token issuer (spring.security.oauth2.resourceserver.jwt.issuer-uri), which switches "
+          + "the development issuer off, or, on a developer machine, set server.forward-headers-strategy=none.");
+    }
+  }
 
   /** On unless switched off or an external issuer is configured. */
   static final class Enabled implements Condition {
@@ -115,9 +154,7 @@ public class DevTokenIssuerConfig {
             .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
             .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
             .scopes(scopes -> scopes.addAll(Arrays.asList(c.scopes().trim().split("\\s+"))))
-            .clientSettings(ClientSettings.builder()
-                .setting(UNIT, c.unit()).setting(CARE_PROVIDER, c.careProvider()).setting(ROLE, c.role())
-                .build())
+            .clientSettings(claims(c))
             .tokenSettings(TokenSettings.builder().accessTokenTimeToLive(Duration.ofHours(1)).build())
             .build())
         .toList();
@@ -143,15 +180,30 @@ public class DevTokenIssuerConfig {
     };
   }
 
+  /** What the client's tokens say about it; a monitoring client names no unit or care provider. */
+  private static ClientSettings claims(SecurityProperties.Client client) {
+    ClientSettings.Builder settings = ClientSettings.builder();
+    for (String[] setting : new String[][] {
+        {UNIT, client.unit()}, {CARE_PROVIDER, client.careProvider()}, {ROLE, client.role()}}) {
+      if (setting[1] != null && !setting[1].isBlank()) {
+        settings.setting(setting[0], setting[1]);
+      }
+    }
+    return settings.build();
+  }
+
   /** The organization claims, and all the client's scopes when the request names none (RFC 6749 §3.3). */
   @Bean
   OAuth2TokenCustomizer<JwtEncodingContext> samverkanClaims() {
     return context -> {
       ClientSettings settings = context.getRegisteredClient().getClientSettings();
-      context.getClaims()
-          .claim(Caller.UNIT_CLAIM, settings.<String>getSetting(UNIT))
-          .claim(Caller.CARE_PROVIDER_CLAIM, settings.<String>getSetting(CARE_PROVIDER))
-          .claim(Caller.ROLE_CLAIM, settings.<String>getSetting(ROLE));
+      for (String[] claim : new String[][] {
+          {Caller.UNIT_CLAIM, UNIT}, {Caller.CARE_PROVIDER_CLAIM, CARE_PROVIDER}, {Caller.ROLE_CLAIM, ROLE}}) {
+        String value = settings.getSetting(claim[1]);
+        if (value != null) {
+          context.getClaims().claim(claim[0], value);
+        }
+      }
       if (context.getAuthorizedScopes().isEmpty()) {
         context.getClaims().claim("scope", context.getRegisteredClient().getScopes());
       }
@@ -198,12 +250,20 @@ public class DevTokenIssuerConfig {
     }
   }
 
-  /** The development issuer serves this machine only. */
+  /**
+   * The development issuer serves this machine only: the connection comes from loopback (the
+   * address is the connection's own, see {@link #requireTheConnectionsOwnAddress}), and it was
+   * not relayed — a request naming another client in a proxy header came through a proxy, and a
+   * proxy on this machine would otherwise hand the issuer to whoever it serves.
+   */
   static final class LoopbackOnly extends OncePerRequestFilter {
+    private static final List<String> PROXY_HEADERS = List.of("Forwarded", "X-Forwarded-For", "X-Real-IP");
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws ServletException, IOException {
-      if (!InetAddress.getByName(request.getRemoteAddr()).isLoopbackAddress()) {
+      boolean relayed = PROXY_HEADERS.stream().anyMatch(header -> request.getHeader(header) != null);
+      if (relayed || !InetAddress.getByName(request.getRemoteAddr()).isLoopbackAddress()) {
         response.setStatus(HttpServletResponse.SC_FORBIDDEN);
         response.setContentType("application/json");
         response.getWriter().write("{\"error\":\"access_denied\",\"error_description\":"

@@ -12,12 +12,16 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param emergencyHeader the request header in which a caller states the reason for emergency
  *     access (nödåtkomst)
  * @param tokenEndpoint the external issuer's token endpoint, published in the SMART configuration
+ * @param operationsScope the scope a token needs for the actuator endpoints other than health
+ *     (metrics, build info): a monitoring system's, not a journal system's
  */
 @ConfigurationProperties("samverkan.security")
-public record SecurityProperties(DevIssuer devIssuer, String emergencyHeader, String tokenEndpoint) {
+public record SecurityProperties(DevIssuer devIssuer, String emergencyHeader, String tokenEndpoint,
+    String operationsScope) {
 
   public SecurityProperties {
     tokenEndpoint = tokenEndpoint == null ? "" : tokenEndpoint.trim();
+    operationsScope = operationsScope == null || operationsScope.isBlank() ? "operations" : operationsScope.trim();
     devIssuer = devIssuer == null ? new DevIssuer(null, null, null, null) : devIssuer;
     emergencyHeader = emergencyHeader == null || emergencyHeader.isBlank()
         ? "X-Emergency-Access-Reason" : emergencyHeader;
@@ -42,8 +46,8 @@ public record SecurityProperties(DevIssuer devIssuer, String emergencyHeader, St
    * A development client and what its tokens say about the caller.
    *
    * @param id client id (client-credentials grant); also the token's {@code sub}
-   * @param unit HSA-id of the vårdenhet the client acts for
-   * @param careProvider HSA-id or organisationsnummer of the vårdgivare / omsorgsgivare
+   * @param unit HSA-id of the vårdenhet the client acts for (none for a monitoring client)
+   * @param careProvider HSA-id or organisationsnummer of the vårdgivare / omsorgsgivare (likewise)
    * @param role what the caller does, e.g. {@code journal-system} or {@code log-reviewer}
    * @param scopes SMART-style scopes, space separated
    */

@@ -2,6 +2,8 @@ package se.samverkan.security;
 
 import ca.uhn.fhir.context.FhirContext;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.security.servlet.EndpointRequest;
+import org.springframework.boot.actuate.health.HealthEndpoint;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -16,7 +18,10 @@ import org.springframework.security.web.SecurityFilterChain;
  * Every request needs a valid bearer JWT except what describes the server and its health: the
  * CapabilityStatement, SMART configuration, OpenAPI, our FHIR package and the health probes.
  * What a valid token may do is decided inside the FHIR endpoint (scopes, ownership, care
- * relation); here only whether the caller is who the token says.
+ * relation); here only whether the caller is who the token says — and, for the actuator endpoints
+ * other than health (metrics, build info, the endpoint list), that its token carries the
+ * operations scope ({@code samverkan.security.operations-scope}): they tell how busy the server
+ * is and what runs it, which is the operator's business, not a journal system's.
  */
 @Configuration
 public class WebSecurityConfig {
@@ -24,7 +29,7 @@ public class WebSecurityConfig {
   @Bean
   @Order(2)
   SecurityFilterChain apiSecurity(HttpSecurity http, FhirContext fhirContext, ObjectProvider<JwtDecoder> decoder,
-      TokenEndpoints tokenEndpoints) throws Exception {
+      TokenEndpoints tokenEndpoints, SecurityProperties properties) throws Exception {
     if (decoder.getIfAvailable() == null) {
       throw new IllegalStateException("No token issuer configured. Set spring.security.oauth2.resourceserver.jwt."
           + "issuer-uri (or jwk-set-uri) to your OAuth2 issuer, or enable the development issuer "
@@ -36,9 +41,11 @@ public class WebSecurityConfig {
         .authorizeHttpRequests(requests -> requests
             .requestMatchers(HttpMethod.GET,
                 "/fhir/metadata", "/fhir/.well-known/smart-configuration", "/.well-known/smart-configuration",
-                "/fhir/api-docs", "/fhir/swagger-ui/**", "/packages/**",
-                "/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus")
+                "/fhir/api-docs", "/fhir/swagger-ui/**", "/packages/**")
             .permitAll()
+            // Liveness and readiness for the orchestrator (docker-compose.yml's health check).
+            .requestMatchers(EndpointRequest.to(HealthEndpoint.class)).permitAll()
+            .requestMatchers(EndpointRequest.toAnyEndpoint()).hasAuthority("SCOPE_" + properties.operationsScope())
             .requestMatchers("/error").permitAll()
             .anyRequest().authenticated())
         .oauth2ResourceServer(oauth -> oauth

@@ -8,6 +8,7 @@ import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.jpa.util.ResourceCountCache;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.info.BuildProperties;
 import se.samverkan.security.SearchOwnership;
 import se.samverkan.security.TokenEndpoints;
@@ -89,6 +91,8 @@ public class FhirServerConfig {
         new JpaCapabilityStatementProvider(
             server, systemDao, storageSettings, searchParamRegistry, validationSupport);
     capabilities.setImplementationDescription(server.getImplementationDescription());
+    // No resource counts in the CapabilityStatement: see noResourceCounts below.
+    capabilities.setIncludeResourceCounts(false);
     server.setServerConformanceProvider(capabilities);
 
     pagingProvider.setDefaultPageSize(properties.defaultPageSize());
@@ -116,6 +120,29 @@ public class FhirServerConfig {
     highlighter.setShowNarrative(false);
     server.registerInterceptor(highlighter);
     return server;
+  }
+
+  /**
+   * The server never counts its resources. HAPI would publish how many of each type it holds — the
+   * figure {@code _total} is refused for (docs/security.md) — in a public place: an extension on
+   * each type of the CapabilityStatement (JpaCapabilityStatementProvider#postProcessRestResource,
+   * HAPI 8.8, on unless switched off above), and from there as badges in Swagger UI
+   * (OpenApiInterceptor#serveSwaggerUiHtml) and through {@code $get-resource-counts}. The counts
+   * come from HapiJpaConfig's ResourceCountCache, refilled by a GROUP BY over every stored
+   * resource at start-up and every 4 hours (ResourceCountCacheUtil; its job runs every 10 minutes).
+   * With no cache period it never fetches and stays empty, so nothing reads or pays for counts.
+   */
+  @Bean
+  public static BeanPostProcessor noResourceCounts() {
+    return new BeanPostProcessor() {
+      @Override
+      public Object postProcessBeforeInitialization(Object bean, String name) {
+        if (bean instanceof ResourceCountCache counts) {
+          counts.setCacheMillis(0);
+        }
+        return bean;
+      }
+    };
   }
 
   @Bean

@@ -51,7 +51,7 @@ class AuditLogApartTest extends FhirServerTest {
     Subscription subscription = new Subscription().setStatus(Subscription.SubscriptionStatus.REQUESTED)
         .setReason("Varna vid nödåtkomst").setCriteria("AuditEvent?_security=ETREAT");
     subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK)
-        .setEndpoint("http://localhost:9/hook");
+        .setEndpoint("http://127.0.0.1:10009/hook");
     HttpResponse<String> refused = send("POST", "/Subscription", json(subscription));
     assertThat(refused.statusCode()).isEqualTo(422);
     assertThat(outcome(refused).getIssueFirstRep().getDiagnostics()).contains("audit log");

@@ -54,6 +54,8 @@ public final class DrillClient {
 
   private final String base;
   private final Supplier<String> token;
+  /** The development issuer's monitoring client: the metrics need the operations scope. */
+  private final Supplier<String> monitoring;
   private final FhirContext fhir = FhirContext.forR4Cached();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
@@ -62,6 +64,7 @@ public final class DrillClient {
   private DrillClient(String base) {
     this.base = base;
     this.token = ExampleLoader.clientCredentials(URI.create(base).resolve("/oauth2/token"), "region-blekinge", "dev-only");
+    this.monitoring = ExampleLoader.clientCredentials(URI.create(base).resolve("/oauth2/token"), "monitoring", "dev-only");
   }
 
   public static void main(String[] args) throws Exception {
@@ -304,7 +307,9 @@ public final class DrillClient {
   private String memorySample(String pid) {
     long heap = 0;
     try {
-      String metrics = send(HttpRequest.newBuilder(URI.create(base.replace("/fhir", "/actuator/prometheus"))).GET()).body();
+      String metrics = http.send(HttpRequest.newBuilder(URI.create(base.replace("/fhir", "/actuator/prometheus")))
+          .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + monitoring.get()).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).body();
       Matcher m = Pattern.compile("(?m)^jvm_gc_live_data_size_bytes\\S* (\\S+)").matcher(metrics);
       heap = m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
     } catch (Exception e) {

@@ -12,8 +12,12 @@ import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Extension;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import ca.uhn.fhir.jpa.util.ResourceCountCache;
+import ca.uhn.fhir.util.ExtensionConstants;
 import org.springframework.boot.info.BuildProperties;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.TestPeople;
 
 class CapabilityStatementTest extends FhirServerTest {
 
@@ -153,5 +157,35 @@ class CapabilityStatementTest extends FhirServerTest {
 
   private String root() {
     return URI.create(baseUrl()).resolve("/").toString().replaceAll("/$", "");
+  }
+
+  @Autowired @Qualifier("myResourceCountsCache") ResourceCountCache resourceCounts;
+
+  /**
+   * How many resources of each type the server holds is the figure {@code _total} is refused for
+   * (SearchTest). No description of the server tells it — not the CapabilityStatement (HAPI's
+   * resourceCount extension), not the OpenAPI description, not Swagger UI's badges — with or
+   * without a token, also after HAPI's count job has run over stored data.
+   */
+  @Test
+  void noDescriptionOfTheServerTellsHowManyResourcesItHolds() {
+    create(TestPeople.patient());
+    // What HAPI's scheduled job (ResourceCountCache.Job, every 10 minutes) does once its cache is stale.
+    resourceCounts.clear();
+    resourceCounts.update();
+
+    String[][] descriptions = {
+      {"/metadata", "application/fhir+json"}, {"/metadata", "application/fhir+xml"},
+      {"/api-docs", "*/*"}, {"/swagger-ui/", "text/html"}, {"/swagger-ui/?page=Patient", "text/html"}};
+    for (String authorization : new String[] {"", "Bearer " + token}) {
+      for (String[] description : descriptions) {
+        String what = description[0] + " as " + description[1] + (authorization.isEmpty() ? " without" : " with") + " a token";
+        HttpResponse<String> response = get(description[0], "Accept", description[1], "Cache-Control", "no-cache",
+            "Authorization", authorization);
+        assertThat(response.statusCode()).as(what).isEqualTo(200);
+        assertThat(response.body()).as(what)
+            .doesNotContain(ExtensionConstants.CONF_RESOURCE_COUNT).doesNotContain("resourceCount");
+      }
+    }
   }
 }

@@ -29,7 +29,7 @@ class ResourceTypesTest extends FhirServerTest {
           "ConceptMap", "\"url\":\"urn:samverkan:test:conceptmap\",\"status\":\"draft\"",
           "Subscription",
               "\"status\":\"requested\",\"reason\":\"test\",\"criteria\":\"Task?status=requested\","
-                  + "\"channel\":{\"type\":\"rest-hook\",\"endpoint\":\"http://localhost:9/hook\","
+                  + "\"channel\":{\"type\":\"rest-hook\",\"endpoint\":\"http://127.0.0.1:10009/hook\","
                   + "\"payload\":\"application/fhir+json\"}",
           "SearchParameter",
               "\"url\":\"http://samverkan.se/fhir/SearchParameter/test\",\"name\":\"test\","

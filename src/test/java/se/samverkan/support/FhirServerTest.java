@@ -43,7 +43,12 @@ import se.samverkan.security.SecurityProperties;
   "samverkan.notify.poll-interval=200ms",
   "samverkan.notify.first-retry=300ms",
   "samverkan.notify.max-retry=2s",
-  "samverkan.notify.failing-after=3"
+  "samverkan.notify.failing-after=3",
+  // The webhook receivers listen on loopback at a port the system picks (SubscriptionEndpointTest).
+  "samverkan.notify.allowed-endpoints=http://127.0.0.1:10000-65535",
+  // The development issuer refuses to start where forwarded headers apply, as Spring Boot makes
+  // them by itself on Kubernetes (a CI runner may be a pod); here it is a developer machine.
+  "server.forward-headers-strategy=none"
 })
 public abstract class FhirServerTest {
 

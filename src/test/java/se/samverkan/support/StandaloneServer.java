@@ -23,7 +23,9 @@ public final class StandaloneServer {
   private StandaloneServer() {}
 
   public static ConfigurableApplicationContext start(Path dbFile, String... arguments) {
-    List<String> args = new ArrayList<>(List.of("--server.port=0", "--samverkan.storage.h2-file=" + dbFile));
+    // As in FhirServerTest: receivers on loopback at a port the system picks, and no forwarded headers.
+    List<String> args = new ArrayList<>(List.of("--server.port=0", "--samverkan.storage.h2-file=" + dbFile,
+        "--samverkan.notify.allowed-endpoints=http://127.0.0.1:10000-65535", "--server.forward-headers-strategy=none"));
     args.addAll(List.of(arguments));
     return new SpringApplicationBuilder(SamverkanApplication.class).run(args.toArray(String[]::new));
   }
