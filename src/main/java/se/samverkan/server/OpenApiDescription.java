@@ -14,8 +14,14 @@ import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import io.swagger.v3.core.util.Yaml;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import se.samverkan.security.TokenEndpoints;
 
 /**
@@ -25,6 +31,12 @@ import se.samverkan.security.TokenEndpoints;
  * when the token endpoint is known, OAuth2 client credentials against it (Swagger UI fetches the
  * token itself); {@code /metadata} needs neither. Also {@code /fhir/swagger-ui} without the
  * slash, which HAPI took for a resource type, redirects to the page.
+ *
+ * <p>The description is public and HAPI builds it anew for every request: the whole of it (every
+ * R4 type, 5.7 MB of YAML) took 10–36 s of CPU on the 2-core CI machine, so a few anonymous
+ * requests could keep the server busy. Each page is kept for {@link #KEPT} once made; the pages
+ * are bounded (one per resource type, "All", the system page and one for every unknown name), so
+ * the cache is too.
  */
 public class OpenApiDescription extends OpenApiInterceptor {
 
@@ -32,10 +44,25 @@ public class OpenApiDescription extends OpenApiInterceptor {
   static final String SMART = "smart";
   private static final String SWAGGER_UI = "/swagger-ui";
 
+  /** How long a generated description is served again; new SearchParameters show after at most this. */
+  static final Duration KEPT = Duration.ofMinutes(5);
+  private static final String API_DOCS = "/api-docs";
+  private static final String UNKNOWN_PAGE = "";
+
   private final TokenEndpoints endpoints;
+  private final Clock clock;
+  private final Map<String, Document> documents = new ConcurrentHashMap<>();
+
+  /** A page of the description as served, for the server base it names. */
+  private record Document(String base, String yaml, Instant made) {}
 
   public OpenApiDescription(TokenEndpoints endpoints) {
+    this(endpoints, Clock.systemUTC());
+  }
+
+  OpenApiDescription(TokenEndpoints endpoints, Clock clock) {
     this.endpoints = endpoints;
+    this.clock = clock;
   }
 
   @Override
@@ -49,7 +76,43 @@ public class OpenApiDescription extends OpenApiInterceptor {
       response.sendRedirect(response.encodeRedirectURL(base + SWAGGER_UI + "/"));
       return false;
     }
+    if (API_DOCS.equals(request.getPathInfo())) {
+      // As OpenApiInterceptor#serveSwaggerUi answers it, from the kept page.
+      response.setContentType("text/yaml");
+      response.setStatus(200);
+      response.getWriter().write(description(requestDetails));
+      response.getWriter().close();
+      return false;
+    }
     return super.serveSwaggerUi(request, response, requestDetails);
+  }
+
+  /** The YAML of the page asked for, made at most once per {@link #KEPT} (per server base). */
+  String description(ServletRequestDetails requestDetails) {
+    String page = pageKey(requestDetails);
+    String base = requestDetails.getFhirServerBase();
+    Instant now = clock.instant();
+    Document kept = documents.get(page);
+    if (kept != null && kept.base().equals(base) && kept.made().plus(KEPT).isAfter(now)) {
+      return kept.yaml();
+    }
+    Document made = new Document(base, Yaml.pretty(generateOpenApi(requestDetails)), now);
+    documents.put(page, made);
+    return made.yaml();
+  }
+
+  /**
+   * Which page a request asks for. Every name that is not a page gives the same small description
+   * (OpenApiInterceptor#generateOpenApi includes only the matching type), so all share one entry
+   * and a caller cannot grow the cache by inventing names.
+   */
+  private static String pageKey(ServletRequestDetails requestDetails) {
+    String[] values = requestDetails.getParameters().get("page");
+    String page = values == null || values.length == 0 || values[0] == null || values[0].isBlank()
+        ? PAGE_ALL : values[0];
+    boolean known = page.equals(PAGE_ALL) || page.equals(PAGE_SYSTEM)
+        || requestDetails.getFhirContext().getResourceTypes().contains(page);
+    return known ? page : UNKNOWN_PAGE;
   }
 
   @Override

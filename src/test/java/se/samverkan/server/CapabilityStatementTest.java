@@ -83,7 +83,7 @@ class CapabilityStatementTest extends FhirServerTest {
   @Test
   void openApiDeclaresBearerTokensAndTheTokenEndpointSoSwaggerUiCanAuthorize() throws Exception {
     // The server-level page only (metadata, transaction, history): the whole document takes half a minute.
-    HttpResponse<String> apiDocs = get("/api-docs?page=System", "Authorization", "");
+    HttpResponse<String> apiDocs = get("/api-docs?page=System%20Level%20Operations", "Authorization", "");
     assertThat(apiDocs.statusCode()).isEqualTo(200);
     org.yaml.snakeyaml.LoaderOptions large = new org.yaml.snakeyaml.LoaderOptions();
     large.setCodePointLimit(apiDocs.body().length() + 1); // a description of every R4 type: over SnakeYAML's 3 MB
