@@ -56,6 +56,9 @@ public class CareRelationConsentService implements IConsentService {
 
   @Override
   public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+    if (resource == null) {
+      return ConsentOutcome.REJECT; // a deleted resource the search still reached: nothing to show (LoadedResults)
+    }
     if (isWrite(request)) {
       // A write looks up what it changes (its target, a conditional match). Hiding that would
       // make HAPI skip the write yet answer 200, or create a duplicate; who may write is the
