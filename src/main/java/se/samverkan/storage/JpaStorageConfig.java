@@ -41,6 +41,8 @@ public class JpaStorageConfig {
     settings.setResourceServerIdStrategy(JpaStorageSettings.IdStrategyEnum.UUID);
     settings.setDeleteEnabled(properties.allowDelete());
     settings.setExpungeEnabled(false);
+    // A conditional delete deletes one resource; a condition matching several deletes nothing
+    // (412). HAPI's default; a loose condition must not empty a record.
     settings.setAllowMultipleDelete(false);
     // A coordination nurse who just wrote a Task must find it: no reuse of cached search results.
     settings.setReuseCachedSearchResultsForMillis(null);
