@@ -81,6 +81,12 @@ public class CareRelationConsentService implements IConsentService {
 
   @Override
   public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+    if (!resource.getIdElement().hasResourceType()) {
+      // Not a stored resource but one contained in another (stored ones carry "Type/id"): it
+      // stands or falls with its container. (HAPI's interceptor cannot drop a contained one: it
+      // replaces it while walking the container's list, and fails.) Also in a write's answer.
+      return ConsentOutcome.PROCEED;
+    }
     if (isWrite(request)) {
       // A write is shown what its condition (If-None-Exist, a conditional update, patch or delete,
       // a conditional reference) matched (HAPI's MatchResourceUrlService), and its own answer.
@@ -88,11 +94,6 @@ public class CareRelationConsentService implements IConsentService {
       // there: a conditional create then creates the caller's own, a conditional delete deletes
       // nothing. Not recorded as withheld: the caller's own log would name what it may not see.
       return policy.decide(request, resource).allowed() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
-    }
-    if (!resource.getIdElement().hasResourceType()) {
-      // Not a stored resource but one contained in another (stored ones carry "Type/id"): it
-      // stands or falls with its container. (HAPI's interceptor cannot drop a contained one.)
-      return ConsentOutcome.PROCEED;
     }
     if (!decide(request, resource)) {
       return ConsentOutcome.REJECT;
