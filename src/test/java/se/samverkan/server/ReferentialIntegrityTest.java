@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.samverkan.security.Caller;
 import se.samverkan.support.FhirServerTest;
+import se.samverkan.support.Journeys;
 import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.TestTokens;
@@ -57,6 +58,32 @@ class ReferentialIntegrityTest extends FhirServerTest {
     assertThat(askFirst.statusCode()).as("$validate says so beforehand: " + askFirst.body()).isEqualTo(409);
     assertThat(diagnostics(askFirst)).contains(observation.getValue());
     assertThat(get("/" + patient.getValue()).statusCode()).as("the patient is still there").isEqualTo(200);
+  }
+
+  /**
+   * A refused delete names who refers to the resource — but not what the caller may not see: a
+   * kommun's note about the region's patient stays as hidden from the region as a read keeps it.
+   */
+  @Test
+  void aRefusedDeleteNamesNoReferrerTheCallerMayNotSee() {
+    String region = "Bearer " + tokens.token("vc-ronneby", "SE2321000081-SV2081", TestTokens.REGION,
+        "journal-system", "system/*.read system/*.write");
+    String kommun = "Bearer " + tokens.token("kommun-ronneby", "SE2120000837-SV1081", "SE2120000837-SV1081",
+        "journal-system", "system/*.read system/*.write");
+    loadJourneys();
+    IdType kommunOrg = new IdType("Organization", idOf("Organization", Journeys.KOMMUN_RONNEBY));
+    IdType patient = create(TestPeople.patient(), "Authorization", region);
+    IdType team = create(TestData.careTeam(patient, kommunOrg), "Authorization", region);
+    IdType kommunsNote = create(observation(patient), "Authorization", kommun);
+    assertThat(get("/" + kommunsNote.getValue(), "Authorization", region).statusCode()).as("hidden from the region")
+        .isEqualTo(404);
+
+    HttpResponse<String> delete = send("DELETE", "/" + patient.getValue(), null, "Authorization", region);
+
+    assertThat(delete.statusCode()).as(delete.body()).isEqualTo(409);
+    assertThat(diagnostics(delete)).contains(team.getValue()).doesNotContain(kommunsNote.getIdPart())
+        .contains("resources you may not see");
+    assertThat(get("/" + patient.getValue(), "Authorization", region).statusCode()).isEqualTo(200);
   }
 
   @Test
