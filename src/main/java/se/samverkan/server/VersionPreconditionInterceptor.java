@@ -51,7 +51,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
   public boolean checkIfMatchSyntax(RequestDetails request) {
     String ifMatch = request.getHeader(Constants.HEADER_IF_MATCH);
     if (ifMatch != null && !ifMatch.isBlank()) {
-      version(ifMatch, "header");
+      version(ifMatch, "The If-Match header");
     }
     return true;
   }
@@ -69,7 +69,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
     }
     for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
       if (entry.getRequest().hasIfMatch() && entry.getResource() != null) {
-        String version = version(entry.getRequest().getIfMatch(), "request.ifMatch of an entry");
+        String version = version(entry.getRequest().getIfMatch(), "An entry's request.ifMatch");
         if (entry.getRequest().getMethod() == Bundle.HTTPVerb.PUT) {
           entry.getResource().setUserData(ENTRY_IF_MATCH, version);
         }
@@ -113,15 +113,15 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
         || (operation != RestOperationTypeEnum.UPDATE && operation != RestOperationTypeEnum.PATCH)) {
       return null;
     }
-    return version(ifMatch, "header");
+    return version(ifMatch, "The If-Match header");
   }
 
   /** The version an entity tag names; 400 for what is no entity tag, 412 for a version that cannot exist. */
-  private static String version(String ifMatch, String where) {
+  private static String version(String ifMatch, String what) {
     Matcher tag = ENTITY_TAG.matcher(ifMatch.trim());
     if (!tag.matches()) {
       throw new InvalidRequestException(
-          "The If-Match " + where + " must be an entity tag such as W/\"3\", as returned in the ETag header");
+          what + " must be an entity tag such as W/\"3\", as returned in the ETag header");
     }
     if (!tag.group(1).matches("[1-9][0-9]{0,18}")) {
       throw new PreconditionFailedException(
