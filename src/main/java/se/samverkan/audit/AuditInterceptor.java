@@ -4,8 +4,6 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.model.DeleteConflictList;
-import ca.uhn.fhir.jpa.delete.DeleteConflictOutcome;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -33,7 +31,8 @@ import se.samverkan.server.ServerInterceptor;
  * failed or was refused — naming who (token subject, role), for which unit and care provider,
  * what (interaction, action, the query), which patients were shown or withheld, the outcome, and
  * emergency access with its stated reason. Clients can neither write nor delete AuditEvents
- * (ScopeAuthorizationInterceptor); log reviewers read them.
+ * (ScopeAuthorizationInterceptor); log reviewers read them. The log outlives the record: a patient
+ * the log names may still be deleted, and the log keeps naming it (storage/ReferentialIntegrity).
  */
 @Interceptor(order = AuditInterceptor.ORDER)
 public class AuditInterceptor implements ServerInterceptor {
@@ -86,16 +85,6 @@ public class AuditInterceptor implements ServerInterceptor {
     if (request != null && !(request instanceof SystemRequestDetails)) {
       AccessRecord.of(request).wrote(policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
     }
-  }
-
-  /**
-   * The audit log names the patients a request touched; that must not stop the patient from being
-   * deleted, and the log keeps its reference afterwards.
-   */
-  @Hook(Pointcut.STORAGE_PRESTORAGE_DELETE_CONFLICTS)
-  public DeleteConflictOutcome auditDoesNotBlockDeletes(DeleteConflictList conflicts) {
-    conflicts.removeIf(conflict -> "AuditEvent".equals(conflict.getSourceId().getResourceType()));
-    return null;
   }
 
   @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)

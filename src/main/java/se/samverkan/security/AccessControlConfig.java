@@ -4,6 +4,8 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
+import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.springframework.context.annotation.Bean;
@@ -108,6 +110,12 @@ public class AccessControlConfig {
   static class ReadAccessInterceptor extends ConsentInterceptor implements se.samverkan.server.ServerInterceptor {
     ReadAccessInterceptor(CareRelationConsentService service) {
       super(service);
+    }
+
+    /** A page of search results with a deleted resource's place empty, not missing ({@link LoadedResults}). */
+    @Override
+    public void interceptPreAccess(RequestDetails request, IPreResourceAccessDetails page) {
+      super.interceptPreAccess(request, LoadedResults.of(page));
     }
   }
 }

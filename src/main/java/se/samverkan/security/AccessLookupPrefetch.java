@@ -34,9 +34,10 @@ public class AccessLookupPrefetch implements se.samverkan.server.ServerIntercept
     if (request == null || CareRelationConsentService.isWrite(request)) {
       return;
     }
-    List<IBaseResource> resources = new ArrayList<>(details.size());
-    for (int i = 0; i < details.size(); i++) {
-      resources.add(details.getResource(i));
+    LoadedResults page = LoadedResults.of(details);
+    List<IBaseResource> resources = new ArrayList<>(page.size());
+    for (int i = 0; i < page.size(); i++) {
+      resources.add(page.getResource(i)); // null where a deleted resource matched: looked up by nobody
     }
     policy.prefetch(request, resources);
     identity.prefetch(request, resources);

@@ -56,11 +56,20 @@ public class CareRelationConsentService implements IConsentService {
 
   @Override
   public ConsentOutcome canSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+    if (resource == null) {
+      return ConsentOutcome.REJECT; // a deleted resource the search still reached: nothing to show (LoadedResults)
+    }
     if (isWrite(request)) {
       // A write looks up what it changes (its target, a conditional match). Hiding that would
       // make HAPI skip the write yet answer 200, or create a duplicate; who may write is the
       // OwnershipInterceptor's to decide, and what the response shows is checked on its way out.
       return ConsentOutcome.PROCEED;
+    }
+    if (StoredVersions.isDeletionMarker(resource)) {
+      // Judged here already, not only on its way out: HAPI drops what is refused at this point
+      // from a history's page, but leaves a hole where it is refused later, and a history with a
+      // hole fails (HistoryMethodBinding, PersistedJpaBundleProvider#doHistoryInTransaction, 8.8).
+      return decide(request, resource) ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
     }
     AccessPolicy.Verdict verdict = policy.decide(request, resource);
     boolean visible = verdict.allowed()
@@ -72,6 +81,12 @@ public class CareRelationConsentService implements IConsentService {
 
   @Override
   public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+    if (!resource.getIdElement().hasResourceType()) {
+      // Not a stored resource but one contained in another (stored ones carry "Type/id"): it
+      // stands or falls with its container. (HAPI's interceptor cannot drop a contained one: it
+      // replaces it while walking the container's list, and fails.) Also in a write's answer.
+      return ConsentOutcome.PROCEED;
+    }
     if (isWrite(request)) {
       // A write is shown what its condition (If-None-Exist, a conditional update, patch or delete,
       // a conditional reference) matched (HAPI's MatchResourceUrlService), and its own answer.
@@ -79,11 +94,6 @@ public class CareRelationConsentService implements IConsentService {
       // there: a conditional create then creates the caller's own, a conditional delete deletes
       // nothing. Not recorded as withheld: the caller's own log would name what it may not see.
       return policy.decide(request, resource).allowed() ? ConsentOutcome.PROCEED : ConsentOutcome.REJECT;
-    }
-    if (!resource.getIdElement().hasResourceType()) {
-      // Not a stored resource but one contained in another (stored ones carry "Type/id"): it
-      // stands or falls with its container. (HAPI's interceptor cannot drop a contained one.)
-      return ConsentOutcome.PROCEED;
     }
     if (!decide(request, resource)) {
       return ConsentOutcome.REJECT;

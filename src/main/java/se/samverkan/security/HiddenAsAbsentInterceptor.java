@@ -11,12 +11,16 @@ import ca.uhn.fhir.rest.server.RestfulServerUtils;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import se.samverkan.server.ServerInterceptor;
 
@@ -111,6 +115,47 @@ public class HiddenAsAbsentInterceptor implements ServerInterceptor {
       return false; // HAPI refuses the body itself
     }
   }
+
+  /**
+   * A delete refused because other data refers to the resource names those referrers, one issue
+   * each (DeleteConflictUtil, HAPI 8.8; storage/ReferentialIntegrity): those the caller may not
+   * see are not named. That something it may not see refers to the resource is what the refusal
+   * itself tells, and is said once, without type, id or number.
+   */
+  @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+  public BaseServerResponseException unnamedHiddenReferrers(RequestDetails request, Throwable exception) {
+    Caller caller = Caller.of(request);
+    if (!(exception instanceof ResourceVersionConflictException conflict) || caller == null || caller.isSystem()
+        || !(conflict.getOperationOutcome() instanceof OperationOutcome outcome)) {
+      return null;
+    }
+    OperationOutcome shown = new OperationOutcome();
+    String target = null;
+    for (OperationOutcome.OperationOutcomeIssueComponent issue : outcome.getIssue()) {
+      Matcher referrer = REFERRED_TO.matcher(issue.getDiagnostics() == null ? "" : issue.getDiagnostics());
+      if (referrer.find()) {
+        Optional<IBaseResource> content = stored.lastContent(new IdType(referrer.group(2)));
+        if (content.isEmpty() || !policy.decide(request, content.get()).allowed()) {
+          target = referrer.group(1);
+          continue;
+        }
+      }
+      shown.addIssue(issue.copy());
+    }
+    if (target == null) {
+      return null;
+    }
+    shown.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.PROCESSING)
+        .setDiagnostics("Unable to delete " + target + " because resources you may not see refer to it");
+    ResourceVersionConflictException replaced =
+        new ResourceVersionConflictException(shown.getIssueFirstRep().getDiagnostics(), shown);
+    replaced.initCause(exception);
+    return replaced;
+  }
+
+  /** HAPI's words for one resource referring to another it is asked to delete (DeleteConflictUtil, 8.8). */
+  private static final Pattern REFERRED_TO = Pattern.compile("Unable to delete (\\S+) because at least one resource"
+      + " has a reference to this resource\\. First reference found was resource (\\S+) in path ");
 
   /** HAPI's 404 and 410 texts without its message codes ("HAPI-0979: "). */
   @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)

@@ -3,6 +3,7 @@ package se.samverkan.security;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import se.samverkan.server.ServerInterceptor;
@@ -68,6 +71,28 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
       handleDeny(request, new Verdict(PolicyEnum.DENY, AUDIT_LOG_READ));
     }
   }
+
+  /**
+   * A conditional delete ({@code DELETE Observation?identifier=…}, also as a transaction entry)
+   * names no resource yet. HAPI lets it through the first delete rule it meets, whatever that
+   * rule's type and verdict, to judge each resource it deletes later
+   * (RuleImplOp#applyRule, STORAGE_PRESTORAGE_RESOURCE_DELETED, HAPI 8.8) — so the deny rule for
+   * the audit log refused every conditional delete. It is judged here as a delete of its type;
+   * each resource it deletes is judged again as it is deleted.
+   */
+  @Override
+  public Verdict applyRulesAndReturnDecision(RestOperationTypeEnum operation, RequestDetails request,
+      IBaseResource input, IIdType inputId, IBaseResource output, Pointcut pointcut) {
+    if (operation == RestOperationTypeEnum.DELETE && inputId != null && inputId.hasResourceType()
+        && !inputId.hasIdPart()) {
+      inputId = request.getFhirContext().getVersion().newIdType()
+          .setParts(null, inputId.getResourceType(), CONDITIONAL_DELETE_TARGET, null);
+    }
+    return super.applyRulesAndReturnDecision(operation, request, input, inputId, output, pointcut);
+  }
+
+  /** Stands for the resources a conditional delete will find, in deciding whether it may ask. */
+  private static final String CONDITIONAL_DELETE_TARGET = "conditional-delete";
 
   @Override
   public List<IAuthRule> buildRuleList(RequestDetails request) {

@@ -9,15 +9,19 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.BaseStorageDao;
 import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.util.ICachedSearchDetails;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -36,6 +40,12 @@ import se.samverkan.server.ServerInterceptor;
  * a match of nothing, so that HAPI creates, finds nothing or refuses exactly as for a condition
  * nothing matches. A conditional reference nothing visible matches is refused with HAPI's own
  * message for the condition as written.
+ *
+ * <p>A conditional DELETE — plain or as an entry — is searched by HAPI straight from the index
+ * too, and every match is deleted (BaseHapiFhirResourceDao#doDeleteByUrl over
+ * MatchResourceUrlService#search: no STORAGE_PRESHOW_RESOURCES, HAPI 8.8). Its search is narrowed
+ * the same way as it starts, so that HAPI's answer still quotes the condition as written: a hidden
+ * match deletes nothing and answers as no match does.
  */
 @Interceptor(order = TransactionConditions.ORDER)
 public class TransactionConditions implements ServerInterceptor {
@@ -74,7 +84,7 @@ public class TransactionConditions implements ServerInterceptor {
         String seen = narrowed.computeIfAbsent(condition, c -> narrow(c, caller, request));
         entryRequest.setIfNoneExist(seen.substring(seen.indexOf('?') + 1));
       } else if (entryRequest.getUrl() != null && entryRequest.getUrl().contains("?")
-          && entryRequest.getMethod() != Bundle.HTTPVerb.GET && entryRequest.getMethod() != Bundle.HTTPVerb.POST) {
+          && (entryRequest.getMethod() == Bundle.HTTPVerb.PUT || entryRequest.getMethod() == Bundle.HTTPVerb.PATCH)) {
         entryRequest.setUrl(narrowed.computeIfAbsent(entryRequest.getUrl(), c -> narrow(c, caller, request)));
       }
       if (entry.getResource() != null) {
@@ -83,7 +93,7 @@ public class TransactionConditions implements ServerInterceptor {
           String value = reference.getReferenceElement().getValue();
           if (value != null && value.contains("?") && !value.startsWith("#") && !value.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
             String seen = narrowed.computeIfAbsent(value, c -> narrow(c, caller, request));
-            if (seen.contains(NOTHING)) {
+            if (seen.contains("_id=" + NOTHING)) {
               throw new ResourceNotFoundException(Msg.code(1091) + fhirContext.getLocalizer()
                   .getMessage(BaseStorageDao.class, "invalidMatchUrlNoMatches", value));
             }
@@ -94,21 +104,54 @@ public class TransactionConditions implements ServerInterceptor {
     }
   }
 
-  private static final String NOTHING = "_id=" + "nothing-";
+  /** An id no resource has: a condition narrowed to it matches nothing. */
+  private static final String NOTHING = "nothing-";
+
+  /** A conditional delete's own search, as HAPI starts it: narrowed to what the caller sees. */
+  @Hook(Pointcut.STORAGE_PRESEARCH_REGISTERED)
+  public void narrowConditionalDelete(RequestDetails request, SearchParameterMap search, ICachedSearchDetails details) {
+    Caller caller = Caller.of(request);
+    if (caller == null || caller.isSystem() || request.getRequestType() != RequestTypeEnum.DELETE) {
+      return;
+    }
+    visibleMatches(details.getResourceType(), search, caller, request).ifPresent(ids -> {
+      TokenOrListParam only = new TokenOrListParam();
+      (ids.isEmpty() ? List.of(NOTHING + UUID.randomUUID()) : ids).forEach(id -> only.add(null, id));
+      search.add("_id", only);
+    });
+  }
 
   /** The condition as written, or narrowed to what the caller sees. */
   private String narrow(String condition, Caller caller, RequestDetails request) {
     String type = typeOf(condition);
+    Optional<List<String>> matches;
+    try {
+      matches = visibleMatches(type, matchUrls.translateMatchUrl(condition, fhirContext.getResourceDefinition(type)),
+          caller, request);
+    } catch (BaseServerResponseException | IllegalArgumentException e) {
+      return condition; // malformed: HAPI answers for it as usual
+    }
+    return matches
+        .map(ids -> condition + "&_id=" + (ids.isEmpty() ? NOTHING + UUID.randomUUID() : String.join(",", ids)))
+        .orElse(condition);
+  }
+
+  /**
+   * The ids of a condition's matches the caller may see, its own only where it has some; none
+   * when the caller sees every match (the usual case) and the condition can stay as it is.
+   */
+  private Optional<List<String>> visibleMatches(String type, SearchParameterMap condition, Caller caller,
+      RequestDetails request) {
     if (policy.kinds().kindOf(type) != ResourceKinds.Kind.PATIENT_DATA) {
-      return condition; // reference data: every caller sees all of it
+      return Optional.empty(); // reference data: every caller sees all of it
     }
     List<IBaseResource> candidates;
     try {
-      SearchParameterMap search = matchUrls.translateMatchUrl(condition, fhirContext.getResourceDefinition(type));
+      SearchParameterMap search = condition.clone();
       search.setLoadSynchronousUpTo(CANDIDATES);
       candidates = daos.getResourceDao(type).search(search, new SystemRequestDetails()).getAllResources();
     } catch (BaseServerResponseException | IllegalArgumentException e) {
-      return condition; // malformed: HAPI answers for it as usual
+      return Optional.empty(); // HAPI answers for it as usual
     }
     List<String> seen = new ArrayList<>();
     List<String> own = new ArrayList<>();
@@ -121,11 +164,7 @@ public class TransactionConditions implements ServerInterceptor {
       }
     }
     List<String> matches = own.isEmpty() ? seen : own;
-    if (matches.size() == candidates.size()) {
-      return condition;
-    }
-    String ids = matches.isEmpty() ? NOTHING + UUID.randomUUID() : "_id=" + String.join(",", matches);
-    return condition + "&" + ids;
+    return matches.size() == candidates.size() ? Optional.empty() : Optional.of(matches);
   }
 
   private static String typeOf(String url) {

@@ -6,14 +6,19 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 
-/** Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}. */
+/**
+ * Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}, and says what the server
+ * does where HAPI's statement does not.
+ */
 @Interceptor
 public class CapabilityStatementCustomizer implements ServerInterceptor {
 
   private final String version;
+  private final boolean multipleDelete;
 
-  public CapabilityStatementCustomizer(String version) {
+  public CapabilityStatementCustomizer(String version, boolean multipleDelete) {
     this.version = version;
+    this.multipleDelete = multipleDelete;
   }
 
   @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
@@ -23,5 +28,16 @@ public class CapabilityStatementCustomizer implements ServerInterceptor {
     capabilities.setTitle("Samverkan – delad vård- och omsorgsdokumentation");
     capabilities.setPublisher("Samverkan");
     capabilities.getSoftware().setName("Samverkan").setVersion(version);
+    // HAPI's provider says "multiple" for every type and then tries to add what the storage
+    // settings allow to that single element, which keeps the first (JpaCapabilityStatementProvider
+    // #postProcessRestResource, HAPI 8.8). The audit log is deleted by nobody.
+    for (CapabilityStatement.CapabilityStatementRestComponent rest : capabilities.getRest()) {
+      for (CapabilityStatement.CapabilityStatementRestResourceComponent resource : rest.getResource()) {
+        resource.setConditionalDelete("AuditEvent".equals(resource.getType())
+            ? CapabilityStatement.ConditionalDeleteStatus.NOTSUPPORTED
+            : multipleDelete ? CapabilityStatement.ConditionalDeleteStatus.MULTIPLE
+                : CapabilityStatement.ConditionalDeleteStatus.SINGLE);
+      }
+    }
   }
 }

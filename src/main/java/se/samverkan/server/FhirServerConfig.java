@@ -195,8 +195,8 @@ public class FhirServerConfig {
 
   @Bean
   public CapabilityStatementCustomizer capabilityStatementCustomizer(
-      Optional<BuildProperties> build) {
+      Optional<BuildProperties> build, JpaStorageSettings storageSettings) {
     return new CapabilityStatementCustomizer(
-        build.map(BuildProperties::getVersion).orElse("development"));
+        build.map(BuildProperties::getVersion).orElse("development"), storageSettings.isAllowMultipleDelete());
   }
 }

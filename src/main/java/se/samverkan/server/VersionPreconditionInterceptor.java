@@ -6,18 +6,31 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
 
 /**
  * Optimistic locking as FHIR defines it: an {@code If-Match} that names a version other than the
  * current one fails with 412 Precondition Failed. HAPI's JPA layer reports the mismatch as a 409
  * version conflict, and would crash on a version that is not a number; this interceptor gives
  * both the status the specification asks for.
+ *
+ * <p>An {@code If-Match} names a version of a resource that exists, so where none does the
+ * precondition fails too (RFC 9110 13.1.1), and nothing is created. HAPI applies If-Match only to
+ * an update or patch by id, and there only when the resource exists: a conditional update ignores
+ * it whether it matches or creates, and so does an update of an id nothing is stored under
+ * (UpdateMethodBinding#applyETagAsVersion, BaseHapiFhirResourceDao#doUpdate; in a transaction,
+ * BaseTransactionProcessor reads {@code request.ifMatch} of a PUT by id only, HAPI 8.8). So the
+ * version the writer named is checked here as the resource is stored: the header of an update or
+ * patch, and {@code request.ifMatch} of a transaction's or batch's PUT entry, which travels with
+ * the entry's resource.
  */
 @Interceptor
 public class VersionPreconditionInterceptor implements ServerInterceptor {
@@ -31,23 +44,97 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
    */
   private static final String[] STALE_VERSION_CODES = {"HAPI-0989:", "HAPI-0974:"};
 
+  /** The version a PUT entry's {@code request.ifMatch} names, on the entry's resource. */
+  private static final String ENTRY_IF_MATCH = VersionPreconditionInterceptor.class.getName() + ".ifMatch";
+
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
   public boolean checkIfMatchSyntax(RequestDetails request) {
     String ifMatch = request.getHeader(Constants.HEADER_IF_MATCH);
-    if (ifMatch == null || ifMatch.isBlank()) {
-      return true;
+    if (ifMatch != null && !ifMatch.isBlank()) {
+      version(ifMatch, "The If-Match header");
     }
+    return true;
+  }
+
+  /**
+   * Each PUT entry's {@code request.ifMatch}, checked as the header is (HAPI would crash on one
+   * that is not a number), goes with the entry's resource to the checks below.
+   */
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+  public void entryVersions(RequestDetails request) {
+    RestOperationTypeEnum operation = request.getRestOperationType();
+    if ((operation != RestOperationTypeEnum.TRANSACTION && operation != RestOperationTypeEnum.BATCH)
+        || !(request.getResource() instanceof Bundle bundle)) {
+      return;
+    }
+    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+      if (entry.getRequest().hasIfMatch() && entry.getResource() != null) {
+        String version = version(entry.getRequest().getIfMatch(), "An entry's request.ifMatch");
+        if (entry.getRequest().getMethod() == Bundle.HTTPVerb.PUT) {
+          entry.getResource().setUserData(ENTRY_IF_MATCH, version);
+        }
+      }
+    }
+  }
+
+  /** An update or patch that names a version finds none: nothing is stored that it could match. */
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+  public void nothingToMatch(IBaseResource resource, RequestDetails request) {
+    String expected = expectedVersion(resource, request);
+    if (expected != null) {
+      throw new PreconditionFailedException("If-Match names version " + expected
+          + ", but there is no such resource (nothing matches the condition, or nothing is stored under the id):"
+          + " nothing was created. Leave If-Match out to create it");
+    }
+  }
+
+  /** An update or patch that names a version, of what its condition matched. */
+  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+  public void sameVersion(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+    String expected = expectedVersion(resource, request);
+    String current = previous.getIdElement().hasVersionIdPart()
+        ? previous.getIdElement().getVersionIdPart() : previous.getMeta().getVersionId();
+    if (expected != null && !expected.equals(current)) {
+      throw stale("If-Match names version " + expected + ", the resource is at version " + current);
+    }
+  }
+
+  /** The version a write named: its entry's {@code request.ifMatch}, or its own If-Match header. */
+  private static String expectedVersion(IBaseResource resource, RequestDetails request) {
+    if (request == null || request instanceof SystemRequestDetails) {
+      return null;
+    }
+    if (resource.getUserData(ENTRY_IF_MATCH) instanceof String version) {
+      return version;
+    }
+    RestOperationTypeEnum operation = request.getRestOperationType();
+    String ifMatch = request.getHeader(Constants.HEADER_IF_MATCH);
+    if (request.isSubRequest() || ifMatch == null || ifMatch.isBlank()
+        || (operation != RestOperationTypeEnum.UPDATE && operation != RestOperationTypeEnum.PATCH)) {
+      return null;
+    }
+    return version(ifMatch, "The If-Match header");
+  }
+
+  /** The version an entity tag names; 400 for what is no entity tag, 412 for a version that cannot exist. */
+  private static String version(String ifMatch, String what) {
     Matcher tag = ENTITY_TAG.matcher(ifMatch.trim());
     if (!tag.matches()) {
       throw new InvalidRequestException(
-          "The If-Match header must be an entity tag such as W/\"3\", as returned in the ETag header");
+          what + " must be an entity tag such as W/\"3\", as returned in the ETag header");
     }
     if (!tag.group(1).matches("[1-9][0-9]{0,18}")) {
       throw new PreconditionFailedException(
           "If-Match names version \"" + tag.group(1) + "\", which this resource never had:"
               + " versions are positive whole numbers");
     }
-    return true;
+    return tag.group(1);
+  }
+
+  private static PreconditionFailedException stale(String detail) {
+    return new PreconditionFailedException(
+        "The resource has changed since the version named in If-Match: read it again and reapply your change. ("
+            + detail + ")");
   }
 
   @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
@@ -55,10 +142,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
       RequestDetails request, Throwable exception) {
     if (exception instanceof ResourceVersionConflictException conflict
         && (namesStaleVersion(conflict) || isConditionalOnVersion(request))) {
-      PreconditionFailedException failure =
-          new PreconditionFailedException(
-              "The resource has changed since the version named in If-Match: read it again and"
-                  + " reapply your change. (" + conflict.getMessage() + ")");
+      PreconditionFailedException failure = stale(conflict.getMessage());
       failure.setStackTrace(conflict.getStackTrace());
       return failure;
     }

@@ -1,6 +1,7 @@
 package se.samverkan.storage;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
@@ -19,6 +20,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 
 /**
@@ -39,6 +41,8 @@ public class JpaStorageConfig {
     settings.setResourceServerIdStrategy(JpaStorageSettings.IdStrategyEnum.UUID);
     settings.setDeleteEnabled(properties.allowDelete());
     settings.setExpungeEnabled(false);
+    // A conditional delete deletes one resource; a condition matching several deletes nothing
+    // (412). HAPI's default; a loose condition must not empty a record.
     settings.setAllowMultipleDelete(false);
     // A coordination nurse who just wrote a Task must find it: no reuse of cached search results.
     settings.setReuseCachedSearchResultsForMillis(null);
@@ -59,6 +63,16 @@ public class JpaStorageConfig {
     settings.setHibernateSearchIndexFullText(false);
     settings.setHibernateSearchIndexSearchParams(false);
     return settings;
+  }
+
+  /** Never a dangling reference; registered with HAPI's own service, so it guards every delete. */
+  @Bean
+  ReferentialIntegrity referentialIntegrity(EntityManagerFactory entityManagerFactory, FhirContext fhirContext,
+      JpaStorageSettings storageSettings, IInterceptorService interceptors) {
+    ReferentialIntegrity integrity = new ReferentialIntegrity(
+        SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), fhirContext, storageSettings);
+    interceptors.registerInterceptor(integrity);
+    return integrity;
   }
 
   /** Required by HAPI even when partitioning is off, as it is here. */

@@ -109,6 +109,15 @@ class HiddenEqualsAbsentTest extends FhirServerTest {
   }
 
   @Test
+  void the_history_of_the_server_shows_no_deletion_the_reader_could_not_have_seen() {
+    String history = "/_history?_count=200&_since=" + before.replace("+", "%2B");
+    HttpResponse<String> karlskronas = get(history, "Authorization", karlskrona());
+    assertThat(karlskronas.statusCode()).as(karlskronas.body()).isEqualTo(200);
+    assertThat(karlskronas.body()).doesNotContain(id(deleted)).doesNotContain(id(condition));
+    assertThat(get(history, "Authorization", region()).body()).contains(id(deleted)).contains(id(condition));
+  }
+
+  @Test
   void the_owner_is_told_that_its_deleted_resource_is_gone_and_still_reads_the_rest() {
     assertThat(get("/" + deleted, "Authorization", region()).statusCode()).isEqualTo(410);
     assertThat(get("/" + deleted + "/_history/2", "Authorization", region()).statusCode()).isEqualTo(410);

@@ -79,6 +79,32 @@ class BundleTest extends FhirServerTest {
     return transaction;
   }
 
+  /**
+   * A Bundle POSTed to /Bundle is a resource to store (a document, a collection), not a batch to
+   * process: 201 with its Location, stored once, read back by its owner. (Issue 17 saw 412 here
+   * with the Bundle stored all the same.)
+   */
+  @Test
+  void aPlainPostOfABundleStoresItOnceAndSaysSo() {
+    String marker = TestPeople.uniqueId();
+    IdType patient = create(TestPeople.patient());
+    Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+    observation.getCode().setText("Anteckning");
+    observation.setSubject(new Reference(patient));
+    Bundle collection = new Bundle().setType(Bundle.BundleType.COLLECTION);
+    collection.getIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
+    collection.addEntry().setFullUrl("urn:uuid:" + TestPeople.uniqueId()).setResource(observation);
+
+    HttpResponse<String> response = send("POST", "/Bundle", json(collection));
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    String location = response.headers().firstValue("Location").orElseThrow();
+    Bundle stored = parse(Bundle.class, get("/Bundle/" + new IdType(location).getIdPart()));
+    assertThat(stored.getEntry()).hasSize(1);
+    Bundle found = parse(Bundle.class, get("/Bundle?identifier=" + TestPeople.TEST_ID + "%7C" + marker));
+    assertThat(found.getEntry()).as("stored once").hasSize(1);
+  }
+
   /** An Observation (of a code no profile claims) about a patient that does not exist. */
   private static Observation dangling(String marker) {
     Observation observation = new Observation().setStatus(Observation.ObservationStatus.FINAL);

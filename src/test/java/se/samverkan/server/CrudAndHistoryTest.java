@@ -34,6 +34,31 @@ class CrudAndHistoryTest extends FhirServerTest {
     assertThat(version2.getNameFirstRep().getFamily()).isEqualTo("Andersson");
   }
 
+  /**
+   * A contained resource (the scale that weighed the patient) is part of what is written and what
+   * the answer shows; it is not judged as a resource of its own (it names no patient).
+   */
+  @Test
+  void aResourceWithAContainedResourceIsWrittenAndShownWhole() {
+    IdType patient = create(TestPeople.patient());
+    org.hl7.fhir.r4.model.Observation observation = new org.hl7.fhir.r4.model.Observation()
+        .setStatus(org.hl7.fhir.r4.model.Observation.ObservationStatus.FINAL);
+    observation.getCode().setText("Vikt");
+    observation.setSubject(new org.hl7.fhir.r4.model.Reference(patient));
+    org.hl7.fhir.r4.model.Device scale = new org.hl7.fhir.r4.model.Device();
+    scale.setId("scale");
+    scale.addDeviceName().setName("Personvåg").setType(org.hl7.fhir.r4.model.Device.DeviceNameType.USERFRIENDLYNAME);
+    observation.addContained(scale);
+    observation.setDevice(new org.hl7.fhir.r4.model.Reference("#scale"));
+
+    HttpResponse<String> created = send("POST", "/Observation", json(observation));
+
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    assertThat(created.body()).contains("Personvåg");
+    String location = created.headers().firstValue("Location").orElseThrow();
+    assertThat(get("/Observation/" + new IdType(location).getIdPart()).body()).contains("Personvåg");
+  }
+
   @Test
   void readCarriesTheVersionAsETag() {
     IdType id = (IdType) client.create().resource(TestPeople.patient()).execute().getId();

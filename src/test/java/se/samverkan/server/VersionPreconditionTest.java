@@ -111,6 +111,87 @@ class VersionPreconditionTest extends FhirServerTest {
     assertThat(found.getEntry()).isEmpty();
   }
 
+  /**
+   * An If-Match names a version of an existing resource: where none exists the precondition fails
+   * (RFC 9110 13.1.1; FHIR's managed concurrency), also when the update would otherwise create.
+   */
+  @Test
+  void aConditionalUpdateWithIfMatchThatMatchesNothingCreatesNothing() {
+    String marker = TestPeople.uniqueId();
+    Patient fresh = TestPeople.patient();
+    fresh.addIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
+
+    HttpResponse<String> response = send("PUT", "/Patient?identifier=" + TestPeople.TEST_ID + "%7C" + marker,
+        json(fresh), "If-Match", "W/\"3\"");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(412);
+    assertThat(outcome(response).getIssueFirstRep().getDiagnostics()).contains("If-Match");
+    assertThat(patientsMarked(marker)).isEmpty();
+  }
+
+  @Test
+  void anUpdateWithIfMatchOfAnIdNothingIsStoredUnderCreatesNothing() {
+    String newId = "if-match-" + TestPeople.uniqueId();
+    Patient fresh = TestPeople.patient();
+    fresh.setId(newId);
+
+    HttpResponse<String> response = send("PUT", "/Patient/" + newId, json(fresh), "If-Match", "W/\"1\"");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(412);
+    assertThat(get("/Patient/" + newId).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aConditionalUpdateWithAStaleIfMatchIsPreconditionFailed() {
+    String marker = TestPeople.uniqueId();
+    patient.addIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
+    assertThat(send("PUT", "/Patient/" + id.getIdPart(), json(patient)).statusCode()).isEqualTo(200); // version 3
+    patient.setActive(false);
+
+    HttpResponse<String> stale = send("PUT", "/Patient?identifier=" + TestPeople.TEST_ID + "%7C" + marker,
+        json(patient), "If-Match", "W/\"2\"");
+    HttpResponse<String> current = send("PUT", "/Patient?identifier=" + TestPeople.TEST_ID + "%7C" + marker,
+        json(patient), "If-Match", "W/\"3\"");
+
+    assertThat(stale.statusCode()).as(stale.body()).isEqualTo(412);
+    assertThat(current.statusCode()).as(current.body()).isEqualTo(200);
+    assertThat(currentVersion()).isEqualTo("4");
+  }
+
+  @Test
+  void aTransactionEntryWithIfMatchCreatesNothingEither() {
+    String marker = TestPeople.uniqueId();
+    Patient fresh = TestPeople.patient();
+    fresh.addIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
+    Bundle conditional = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    conditional.addEntry().setResource(fresh).getRequest().setMethod(Bundle.HTTPVerb.PUT)
+        .setUrl("Patient?identifier=" + TestPeople.TEST_ID + "%7C" + marker).setIfMatch("W/\"3\"");
+    String newId = "if-match-" + TestPeople.uniqueId();
+    Patient byId = TestPeople.patient();
+    byId.setId(newId);
+    Bundle updateAsCreate = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    updateAsCreate.addEntry().setResource(byId).getRequest().setMethod(Bundle.HTTPVerb.PUT)
+        .setUrl("Patient/" + newId).setIfMatch("W/\"1\"");
+    Bundle notANumber = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    notANumber.addEntry().setResource(patient).getRequest().setMethod(Bundle.HTTPVerb.PUT)
+        .setUrl("Patient/" + id.getIdPart()).setIfMatch("W/\"abc\"");
+
+    HttpResponse<String> conditionalResponse = send("POST", "", json(conditional));
+    HttpResponse<String> updateAsCreateResponse = send("POST", "", json(updateAsCreate));
+    HttpResponse<String> notANumberResponse = send("POST", "", json(notANumber));
+
+    assertThat(conditionalResponse.statusCode()).as(conditionalResponse.body()).isEqualTo(412);
+    assertThat(patientsMarked(marker)).isEmpty();
+    assertThat(updateAsCreateResponse.statusCode()).as(updateAsCreateResponse.body()).isEqualTo(412);
+    assertThat(get("/Patient/" + newId).statusCode()).isEqualTo(404);
+    assertThat(notANumberResponse.statusCode()).as(notANumberResponse.body()).isEqualTo(412);
+    assertThat(currentVersion()).isEqualTo("2");
+  }
+
+  private java.util.List<Bundle.BundleEntryComponent> patientsMarked(String marker) {
+    return parse(Bundle.class, get("/Patient?identifier=" + TestPeople.TEST_ID + "%7C" + marker)).getEntry();
+  }
+
   private String currentVersion() {
     return client.read().resource(Patient.class).withId(id).execute().getMeta().getVersionId();
   }
