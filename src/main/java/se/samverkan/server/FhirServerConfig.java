@@ -144,6 +144,11 @@ public class FhirServerConfig {
   }
 
   @Bean
+  public MatchUrls matchUrls(FhirContext fhirContext) {
+    return new MatchUrls(fhirContext);
+  }
+
+  @Bean
   public HostileInputInterceptor hostileInputInterceptor(FhirContext fhirContext) {
     return new HostileInputInterceptor(fhirContext);
   }

@@ -273,6 +273,81 @@ class HostileInputTest extends FhirServerTest {
     assertThat(stored("Task", valid)).isZero();
   }
 
+  // --- Match URLs: a condition's or a conditional reference's query is read as a query string is
+
+  @Test
+  void aMalformedIfNoneExistIsABadRequestAndNothingStored() {
+    String mark = mark();
+
+    HttpResponse<String> response = send("POST", "/Task", String.format(TASK, mark, ""), "If-None-Exist", "identifier=%zz");
+
+    assertMalformedQuery(response, "If-None-Exist");
+    assertThat(stored("Task", mark)).isZero();
+  }
+
+  @Test
+  void aMalformedConditionalReferenceIsABadRequestAndNothingStored() {
+    String mark = mark();
+
+    HttpResponse<String> response = send("POST", "/Task",
+        String.format(TASK, mark, ",\"for\":{\"reference\":\"Patient?identifier=%ff\"}"));
+
+    assertMalformedQuery(response, "conditional reference");
+    assertThat(stored("Task", mark)).isZero();
+  }
+
+  /** Every place a transaction or batch holds a match URL; a valid create beside it is not stored. */
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "transaction; {\"resource\":%s,\"request\":{\"method\":\"POST\",\"url\":\"Task\",\"ifNoneExist\":\"identifier=%%zz\"}}",
+      "transaction; {\"resource\":%s,\"request\":{\"method\":\"PUT\",\"url\":\"Task?identifier=%%zz\"}}",
+      "transaction; {\"resource\":{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"operation\",\"part\":["
+          + "{\"name\":\"type\",\"valueCode\":\"replace\"},{\"name\":\"path\",\"valueString\":\"Task.status\"},"
+          + "{\"name\":\"value\",\"valueCode\":\"ready\"}]}]},\"request\":{\"method\":\"PATCH\",\"url\":\"Task?identifier=%%zz\"}}",
+      "transaction; {\"request\":{\"method\":\"DELETE\",\"url\":\"Task?identifier=%%zz\"}}",
+      "transaction; {\"request\":{\"method\":\"GET\",\"url\":\"Task?identifier=%%ff\"}}",
+      "batch; {\"resource\":%s,\"request\":{\"method\":\"POST\",\"url\":\"Task\",\"ifNoneExist\":\"identifier=%%zz\"}}",
+      "batch; {\"resource\":%s,\"request\":{\"method\":\"PUT\",\"url\":\"Task?identifier=%%\"}}"})
+  void aMalformedMatchUrlInATransactionOrBatchIsABadRequestAndNothingStored(String type, String malformedEntry) {
+    String valid = mark();
+    String other = mark();
+    String withReference = mark();
+    String bundle = "{\"resourceType\":\"Bundle\",\"type\":\"" + type + "\",\"entry\":["
+        + entry("POST", "Task", String.format(TASK, valid, "")) + ","
+        + String.format(malformedEntry, String.format(TASK, other, "")) + "]}";
+
+    assertMalformedQuery(send("POST", "", bundle), "Bundle.entry[1].request");
+    assertThat(stored("Task", valid)).isZero();
+    assertThat(stored("Task", other)).isZero();
+
+    String reference = "{\"resourceType\":\"Bundle\",\"type\":\"" + type + "\",\"entry\":["
+        + entry("POST", "Task", String.format(TASK, valid, "")) + ","
+        + entry("POST", "Task", String.format(TASK, withReference, ",\"for\":{\"reference\":\"Patient?identifier=%zz\"}"))
+        + "]}";
+    assertMalformedQuery(send("POST", "", reference), "conditional reference in Bundle.entry[1]");
+    assertThat(stored("Task", valid)).isZero();
+    assertThat(stored("Task", withReference)).isZero();
+  }
+
+  /**
+   * The request's own query string is refused before HAPI (MalformedUrlFilter), with the same
+   * message; sent over a raw socket, since java.net.URI refuses it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"PUT", "PATCH", "DELETE"})
+  void aMalformedConditionalUrlIsABadRequest(String method) {
+    String body = method.equals("DELETE") ? "" : method.equals("PUT") ? String.format(TASK, mark(), "")
+        : "[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"ready\"}]";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+
+    RawResponse response = raw(method + " /fhir/Task?identifier=%zz HTTP/1.1\r\nContent-Type: "
+        + (method.equals("PATCH") ? "application/json-patch+json" : "application/fhir+json")
+        + "\r\nContent-Length: " + bytes.length + "\r\n", bytes);
+
+    OperationOutcome outcome = assertMalformedRefused(response, 400);
+    assertThat(outcome.getIssueFirstRep().getDiagnostics()).isEqualTo(MatchUrls.MALFORMED_QUERY);
+  }
+
   // --- Values
 
   @Test
@@ -518,6 +593,17 @@ class HostileInputTest extends FhirServerTest {
     assertThat(outcome.getIssueFirstRep().getDiagnostics()).isNotBlank();
     assertThat(INTERNALS.matcher(response.body).find()).as("internals in %s", response.body).isFalse();
     return outcome;
+  }
+
+  /**
+   * A refusal with 400, the message of a malformed query string and where it was; the malformed
+   * URL itself is not repeated.
+   */
+  private void assertMalformedQuery(HttpResponse<String> response, String where) {
+    OperationOutcome outcome = assertRefused(response, 400);
+    assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.INVALID);
+    assertThat(outcome.getIssueFirstRep().getDiagnostics()).startsWith(MatchUrls.MALFORMED_QUERY).contains(where)
+        .doesNotContain("%zz", "%ff", "identifier=");
   }
 
   private static String mark() {
