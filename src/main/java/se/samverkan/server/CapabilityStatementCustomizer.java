@@ -3,10 +3,15 @@ package se.samverkan.server;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.Constants;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 
-/** Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}. */
+/**
+ * Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}, and offers only the
+ * patch formats it takes: XML Patch, which HAPI's JpaCapabilityStatementProvider lists (8.8), is
+ * refused with 415 (HostileInputInterceptor#refuseXmlPatch).
+ */
 @Interceptor
 public class CapabilityStatementCustomizer implements ServerInterceptor {
 
@@ -23,5 +28,6 @@ public class CapabilityStatementCustomizer implements ServerInterceptor {
     capabilities.setTitle("Samverkan – delad vård- och omsorgsdokumentation");
     capabilities.setPublisher("Samverkan");
     capabilities.getSoftware().setName("Samverkan").setVersion(version);
+    capabilities.getPatchFormat().removeIf(format -> Constants.CT_XML_PATCH.equals(format.getValue()));
   }
 }
