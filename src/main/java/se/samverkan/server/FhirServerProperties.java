@@ -15,7 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param scanLimit the most resources one search inside {@code Patient/$worklist} or
  *     {@code Observation/$lastn} may read (both answer in one page); more is refused with 400
  * @param maxRequestSize the largest request body accepted at {@code /fhir}; a larger one is refused
- *     with 413 before it is read into memory
+ *     with 413 before it is read into memory (a gzip-encoded one counts inflated)
  */
 @ConfigurationProperties("samverkan.fhir")
 public record FhirServerProperties(

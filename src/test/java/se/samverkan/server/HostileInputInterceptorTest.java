@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
 
 /** The rules of HostileInputInterceptor that HostileInputTest cannot reach over HTTP. */
 class HostileInputInterceptorTest {
@@ -103,6 +104,17 @@ class HostileInputInterceptorTest {
         .contains("parameter[0].resource.identifier[0]");
   }
 
+  @Test
+  void gzipIsTheOnlyContentCodingAndIdentityIsNone() {
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding())).isEmpty();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("identity"))).isEmpty();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("GZip"))).isEqualTo("gzip");
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("x-gzip, identity"))).isEqualTo("gzip");
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("gzip", "gzip"))).isNull();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("deflate"))).isNull();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("br"))).isNull();
+  }
+
   /** The message a JSON body's nulls are refused with, or null. */
   private static String nullProblem(String json) {
     HostileInputInterceptor.NullPlaces nulls = new HostileInputInterceptor.NullPlaces();
@@ -116,5 +128,13 @@ class HostileInputInterceptorTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static MockHttpServletRequest withContentEncoding(String... values) {
+    MockHttpServletRequest request = new MockHttpServletRequest("POST", "/fhir/Task");
+    for (String value : values) {
+      request.addHeader("Content-Encoding", value);
+    }
+    return request;
   }
 }

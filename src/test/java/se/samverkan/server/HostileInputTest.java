@@ -188,6 +188,62 @@ class HostileInputTest extends FhirServerTest {
     assertThat(stored("Task", chunked)).isEqualTo(1);
   }
 
+  // --- Content-Encoding: gzip is inflated by the server, and counts against the limit inflated
+
+  /** A gzip bomb: some 200 KB that inflate to twenty times the limit (HAPI once ran out of heap). */
+  @Test
+  void aGzipBodyInflatingPastTheLimitIsRefusedAndNotStored() {
+    long limit = properties.maxRequestSize().toBytes();
+    String mark = mark();
+    byte[] bomb = gzip(String.format(TASK, mark, ""), 20 * limit);
+    assertThat(bomb.length).as("compressed").isLessThan(512 * 1024);
+
+    long start = System.nanoTime();
+    HttpResponse<String> response = sendBytes("POST", "/Task", bomb, "Content-Encoding", "gzip");
+
+    OperationOutcome outcome = assertRefused(response, 413);
+    assertThat(outcome.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.TOOLONG);
+    assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains("gzip", RequestSizeLimitFilter.readable(limit));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    assertThat(stored("Task", mark)).isZero();
+  }
+
+  @Test
+  void anHonestGzipBodyIsInflatedAndStored() {
+    String mark = mark();
+
+    HttpResponse<String> response = sendBytes("POST", "/Task", gzip(String.format(TASK, mark, ""), 0), "Content-Encoding", "gzip");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    assertThat(stored("Task", mark)).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"deflate", "br", "compress", "gzip, gzip", "x-unknown"})
+  void aContentEncodingOtherThanGzipIsUnsupportedMediaType(String encoding) {
+    String mark = mark();
+
+    HttpResponse<String> response = sendBytes("POST", "/Task", gzip(String.format(TASK, mark, ""), 0),
+        "Content-Encoding", encoding);
+
+    OperationOutcome outcome = assertRefused(response, 415);
+    assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains("Content-Encoding", "gzip");
+    assertThat(response.headers().firstValue("Accept-Encoding")).hasValue("gzip");
+    assertThat(stored("Task", mark)).isZero();
+  }
+
+  @Test
+  void aBodyThatIsNotGzipAsItsContentEncodingSaysIsABadRequest() {
+    String mark = mark();
+
+    HttpResponse<String> response = sendBytes("POST", "/Task", String.format(TASK, mark, "").getBytes(StandardCharsets.UTF_8),
+        "Content-Encoding", "gzip");
+
+    OperationOutcome outcome = assertRefused(response, 400);
+    assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains("gzip");
+    assertThat(stored("Task", mark)).isZero();
+  }
+
   // --- References
 
   @ParameterizedTest
@@ -793,6 +849,39 @@ class HostileInputTest extends FhirServerTest {
   /** JSON of exactly {@code size} bytes: the resource with blanks before its closing brace. */
   private static String padded(String json, long size) {
     return json.substring(0, json.length() - 1) + " ".repeat((int) (size - json.length())) + "}";
+  }
+
+  /**
+   * The body gzipped; when {@code inflated} is larger than the body, with blanks before its last
+   * closing brace up to that many bytes (written in pieces: the whole would not fit in memory).
+   */
+  private static byte[] gzip(String json, long inflated) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(out)) {
+      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+      gzip.write(bytes, 0, bytes.length - 1);
+      byte[] blanks = " ".repeat(1024 * 1024).getBytes(StandardCharsets.US_ASCII);
+      for (long left = inflated - bytes.length; left > 0; left -= blanks.length) {
+        gzip.write(blanks, 0, (int) Math.min(left, blanks.length));
+      }
+      gzip.write(bytes, bytes.length - 1, 1);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** A raw request with a binary body, as {@code send} sends text. */
+  private HttpResponse<String> sendBytes(String method, String path, byte[] body, String... headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
+        .timeout(Duration.ofSeconds(60))
+        .header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/fhir+json")
+        .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return exchange(request.build());
   }
 
   private HttpResponse<String> exchange(HttpRequest request) {
