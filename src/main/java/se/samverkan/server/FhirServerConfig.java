@@ -8,6 +8,7 @@ import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.jpa.search.cache.ISearchCacheSvc;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
@@ -141,6 +142,11 @@ public class FhirServerConfig {
   @Bean
   public ConditionalWriteInterceptor conditionalWriteInterceptor() {
     return new ConditionalWriteInterceptor();
+  }
+
+  @Bean
+  public StalledSearches stalledSearches(ISearchCacheSvc searches) {
+    return new StalledSearches(searches);
   }
 
   @Bean
