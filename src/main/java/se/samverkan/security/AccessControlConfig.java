@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.server.interceptor.consent.ConsentInterceptor;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import se.samverkan.server.FhirServerProperties;
 
 /** The access rules inside the FHIR endpoint, each a HAPI interceptor (docs/security.md). */
 @Configuration
@@ -58,9 +59,10 @@ public class AccessControlConfig {
   /** HAPI's consent interceptor with our service: filters everything a caller is shown. */
   @Bean
   ReadAccessInterceptor readAccessInterceptor(AccessPolicy policy, ProtectedIdentity identity, FhirContext fhirContext,
-      DaoRegistry daos, MatchUrlService matchUrls, StoredVersions stored, ISearchParamRegistry searchParams) {
-    return new ReadAccessInterceptor(new CareRelationConsentService(
-        policy, new JoinedCriteria(fhirContext, daos, matchUrls, identity, searchParams), stored, identity));
+      DaoRegistry daos, MatchUrlService matchUrls, StoredVersions stored, ISearchParamRegistry searchParams,
+      FhirServerProperties fhir) {
+    return new ReadAccessInterceptor(new CareRelationConsentService(policy,
+        new JoinedCriteria(fhirContext, daos, matchUrls, identity, searchParams, fhir.joinScanLimit()), stored, identity));
   }
 
   /** A resource the caller may not see answers as one never stored (docs/security.md). */

@@ -7,6 +7,8 @@ import ca.uhn.fhir.jpa.searchparam.MatchUrlService;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.RestSearchParameterTypeEnum;
+import ca.uhn.fhir.rest.api.SortSpec;
+import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -15,9 +17,9 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -36,13 +38,22 @@ import org.hl7.fhir.instance.model.api.IIdType;
  * {@code _list=X} is HAPI's {@code _has:List:item:_id=X} and is checked as that.
  * Refused with 400, since they cannot be checked this way:
  * <ul>
- *   <li>a nested {@code _has};
+ *   <li>a {@code _has} nested in another or inside a chain ({@code Observation?subject._has:…}):
+ *       HAPI matched them over all data, and they ran for minutes and ended in 500;
  *   <li>sorting through a reference ({@code _sort=Patient:subject.family}), or by a reference
  *       ({@code _sort=subject}, which orders by the referenced resource's storage number): the order
  *       of one's own results would tell what the referenced resources hold;
  *   <li>chains, {@code _has} and {@code _list} in an operation ({@code Observation/$lastn}): an
  *       operation searches inside as the server, where this check does not reach.
  * </ul>
+ * The check reads resources the database matched, most of them perhaps withheld from the caller
+ * (a kommun asking {@code Patient?_has:Observation:subject:code=…} about patients whose
+ * observations it may not see: every observation of every such patient). HAPI runs it in the
+ * search's own thread, where it once ran for 60–140 s, past HAPI's 60 s wait for a page (500,
+ * SearchCoordinatorSvcImpl#getResources, 8.8), and on after the answer. So one request's checks
+ * read at most {@code samverkan.fhir.join-scan-limit} resources; past that the search is stopped
+ * and refused with 400 saying how to narrow it (HAPI marks the search failed with the status
+ * thrown, SearchTask#markSearchAsFailedWithExceptionDetails).
  */
 final class JoinedCriteria {
 
@@ -51,14 +62,21 @@ final class JoinedCriteria {
   private final MatchUrlService matchUrls;
   private final ProtectedIdentity identity;
   private final ISearchParamRegistry searchParams;
+  private final int readLimit;
+
+  /** The reads of one request's checks so far: an AtomicInteger in the request's user data. */
+  private static final String READS = JoinedCriteria.class.getName() + ".reads";
+  /** Candidates of a {@code _has} read at a time: most results have a visible one among the first. */
+  private static final int CANDIDATES_PER_READ = 20;
 
   JoinedCriteria(FhirContext fhirContext, DaoRegistry daos, MatchUrlService matchUrls, ProtectedIdentity identity,
-      ISearchParamRegistry searchParams) {
+      ISearchParamRegistry searchParams, int readLimit) {
     this.fhirContext = fhirContext;
     this.daos = daos;
     this.matchUrls = matchUrls;
     this.identity = identity;
     this.searchParams = searchParams;
+    this.readLimit = readLimit;
   }
 
   /** What cannot be checked against what the caller sees is refused before anything is searched. */
@@ -66,14 +84,20 @@ final class JoinedCriteria {
     refuseNestedHas(request);
     refuseSortThroughReferences(request);
     refuseJoinsInOperations(request);
+    // Made here, in the request's thread, before HAPI's search thread checks any result.
+    request.getUserData().put(READS, new AtomicInteger());
   }
 
-  /** A nested {@code _has} cannot be checked against what the caller sees: refused up front. */
+  /**
+   * A {@code _has} inside another ({@code _has:Observation:subject:_has:…}) or inside a chain
+   * ({@code subject._has:…}, {@code subject:Patient._has:…}) cannot be checked against what the
+   * caller sees: refused up front.
+   */
   static void refuseNestedHas(RequestDetails request) {
     for (String name : request.getParameters().keySet()) {
-      if (name.startsWith("_has:") && name.contains(":_has:")) {
-        throw new InvalidRequestException("A nested _has cannot be checked against what you may see; "
-            + "search step by step instead");
+      if (name.indexOf("_has:", 1) >= 0) {
+        throw new InvalidRequestException("A nested _has cannot be checked against what you may see, nor a _has"
+            + " inside a chain; search step by step instead");
       }
     }
   }
@@ -168,7 +192,7 @@ final class JoinedCriteria {
       return hasHolds(request, "_has:List:item:_id", value, result, visible);
     }
     if (isChain(name)) {
-      return referencesVisible(result, chainTargetType(name), visible);
+      return referencesVisible(request, result, chainTargetType(name), visible);
     }
     return true;
   }
@@ -184,7 +208,8 @@ final class JoinedCriteria {
     return colon < 0 ? null : reference.substring(colon + 1);
   }
 
-  private boolean referencesVisible(IBaseResource resource, String targetType, Predicate<IBaseResource> visible) {
+  private boolean referencesVisible(RequestDetails request, IBaseResource resource, String targetType,
+      Predicate<IBaseResource> visible) {
     for (IBaseReference reference : fhirContext.newTerser().getAllPopulatedChildElementsOfType(resource, IBaseReference.class)) {
       IIdType target = reference.getReferenceElement();
       if (target == null || !target.hasIdPart() || !target.hasResourceType() || target.isAbsolute()
@@ -196,6 +221,7 @@ final class JoinedCriteria {
       }
       IBaseResource referenced;
       try {
+        count(request, 1);
         referenced = daos.getResourceDao(target.getResourceType()).read(target.toUnqualifiedVersionless(), new SystemRequestDetails());
       } catch (ResourceNotFoundException | ResourceGoneException | IllegalArgumentException e) {
         continue; // nothing there to leak
@@ -219,17 +245,49 @@ final class JoinedCriteria {
     String parameter = parts[3];
     String url = type + "?" + reference + "=" + encode(result.fhirType() + "/" + result.getIdElement().getIdPart())
         + "&" + parameter + "=" + encode(value);
-    SearchParameterMap search = matchUrls.translateMatchUrl(url, fhirContext.getResourceDefinition(type));
-    search.setLoadSynchronous(true);
-    List<IBaseResource> candidates = new ArrayList<>(
-        daos.getResourceDao(type).search(search, new SystemRequestDetails()).getAllResources());
-    for (IBaseResource candidate : candidates) {
-      if (visible.test(candidate) && (!isChain(parameter) || referencesVisible(candidate, chainTargetType(parameter), visible))
-          && !identity.hidesMatch(request, type, parameter, candidate)) {
-        return true;
+    Caller caller = Caller.of(request);
+    if (caller != null && caller.careProvider() != null && anyVisible(request, url + "&" + Constants.PARAM_TAG + "="
+        + encode(Ownership.CARE_PROVIDER_SYSTEM + "|" + caller.careProvider()), type, parameter, visible)) {
+      return true; // the caller's own first: where it wrote one, found in one small read
+    }
+    return anyVisible(request, url, type, parameter, visible);
+  }
+
+  /** Whether the search finds one the caller sees: a page at a time, in a fixed order, until one is found. */
+  private boolean anyVisible(RequestDetails request, String url, String type, String parameter,
+      Predicate<IBaseResource> visible) {
+    for (int offset = 0; ; offset += CANDIDATES_PER_READ) {
+      SearchParameterMap search = matchUrls.translateMatchUrl(url, fhirContext.getResourceDefinition(type));
+      search.setLoadSynchronous(true);
+      search.setSort(new SortSpec(Constants.PARAM_ID));
+      search.setOffset(offset);
+      search.setCount(CANDIDATES_PER_READ);
+      // Not getAllResources(): a full page of a synchronous search has no size (HAPI-0464).
+      List<IBaseResource> candidates =
+          daos.getResourceDao(type).search(search, new SystemRequestDetails()).getResources(0, CANDIDATES_PER_READ);
+      count(request, candidates.size());
+      for (IBaseResource candidate : candidates) {
+        if (visible.test(candidate)
+            && (!isChain(parameter) || referencesVisible(request, candidate, chainTargetType(parameter), visible))
+            && !identity.hidesMatch(request, type, parameter, candidate)) {
+          return true;
+        }
+      }
+      if (candidates.size() < CANDIDATES_PER_READ) {
+        return false;
       }
     }
-    return false;
+  }
+
+  /** Counts reads for the request's checks; past the limit, the search is refused. */
+  private void count(RequestDetails request, int reads) {
+    Object counted = request.getUserData().get(READS);
+    if (counted instanceof AtomicInteger total && total.addAndGet(reads) > readLimit) {
+      throw new InvalidRequestException("This search's chain or _has had to read more than " + readLimit
+          + " resources to check its results against what you may see (samverkan.fhir.join-scan-limit), and was"
+          + " stopped. Narrow it — for instance by patient, subject, date or code — or search the referenced"
+          + " resources first and ask about them by id");
+    }
   }
 
   private static String encode(String value) {

@@ -26,6 +26,7 @@ import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import se.samverkan.server.MatchUrls;
 import se.samverkan.server.ServerInterceptor;
 
 /**
@@ -91,7 +92,7 @@ public class TransactionConditions implements ServerInterceptor {
         for (IBaseReference reference : fhirContext.newTerser()
             .getAllPopulatedChildElementsOfType(entry.getResource(), IBaseReference.class)) {
           String value = reference.getReferenceElement().getValue();
-          if (value != null && value.contains("?") && !value.startsWith("#") && !value.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+          if (MatchUrls.isConditionalReference(value)) {
             String seen = narrowed.computeIfAbsent(value, c -> narrow(c, caller, request));
             if (seen.contains("_id=" + NOTHING)) {
               throw new ResourceNotFoundException(Msg.code(1091) + fhirContext.getLocalizer()

@@ -3,12 +3,15 @@ package se.samverkan.server;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.Constants;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 
 /**
- * Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}, and says what the server
- * does where HAPI's statement does not.
+ * Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}, says what the server
+ * does where HAPI's statement does not, and offers only the patch formats it takes: XML Patch,
+ * which HAPI's JpaCapabilityStatementProvider lists (8.8), is refused with 415
+ * (HostileInputInterceptor#refuseXmlPatch).
  */
 @Interceptor
 public class CapabilityStatementCustomizer implements ServerInterceptor {
@@ -39,5 +42,6 @@ public class CapabilityStatementCustomizer implements ServerInterceptor {
                 : CapabilityStatement.ConditionalDeleteStatus.SINGLE);
       }
     }
+    capabilities.getPatchFormat().removeIf(format -> Constants.CT_XML_PATCH.equals(format.getValue()));
   }
 }

@@ -9,8 +9,6 @@ import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import com.google.common.util.concurrent.Striped;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -113,9 +111,12 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
     return conditions;
   }
 
-  /** One form for the same condition however it was encoded; the resource type first. */
+  /**
+   * One form for the same condition however it was encoded; the resource type first. A malformed
+   * one is refused (MatchUrls has done so already, before this interceptor).
+   */
   private static String normalized(String condition) {
-    String decoded = URLDecoder.decode(condition.replace("+", "%2B"), StandardCharsets.UTF_8);
+    String decoded = MatchUrls.decoded(condition, "a condition");
     return decoded.startsWith("/") ? decoded.substring(1) : decoded;
   }
 }

@@ -9,6 +9,7 @@ import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.jpa.util.ResourceCountCache;
+import ca.uhn.fhir.jpa.search.cache.ISearchCacheSvc;
 import ca.uhn.fhir.narrative2.NullNarrativeGenerator;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.HardcodedServerAddressStrategy;
@@ -186,6 +187,16 @@ public class FhirServerConfig {
   @Bean
   public ContainsSearchRefusal containsSearchRefusal(JpaStorageSettings storageSettings) {
     return new ContainsSearchRefusal(storageSettings);
+  }
+
+  @Bean
+  public StalledSearches stalledSearches(ISearchCacheSvc searches) {
+    return new StalledSearches(searches);
+  }
+
+  @Bean
+  public MatchUrls matchUrls(FhirContext fhirContext) {
+    return new MatchUrls(fhirContext);
   }
 
   @Bean

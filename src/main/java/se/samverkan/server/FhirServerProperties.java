@@ -15,7 +15,9 @@ import org.springframework.util.unit.DataSize;
  * @param scanLimit the most resources one search inside {@code Patient/$worklist} or
  *     {@code Observation/$lastn} may read (both answer in one page); more is refused with 400
  * @param maxRequestSize the largest request body accepted at {@code /fhir}; a larger one is refused
- *     with 413 before it is read into memory
+ *     with 413 before it is read into memory (a gzip-encoded one counts inflated)
+ * @param joinScanLimit the most resources the check of one search's chains and {@code _has} against
+ *     what the caller sees may read; more is refused with 400
  */
 @ConfigurationProperties("samverkan.fhir")
 public record FhirServerProperties(
@@ -24,7 +26,8 @@ public record FhirServerProperties(
     Integer maxPageSize,
     Boolean openApi,
     Integer scanLimit,
-    DataSize maxRequestSize) {
+    DataSize maxRequestSize,
+    Integer joinScanLimit) {
 
   public FhirServerProperties {
     publicBaseUrl = publicBaseUrl == null ? "" : publicBaseUrl.trim();
@@ -33,5 +36,6 @@ public record FhirServerProperties(
     openApi = openApi == null ? Boolean.TRUE : openApi;
     scanLimit = scanLimit == null ? 10_000 : scanLimit;
     maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(10) : maxRequestSize;
+    joinScanLimit = joinScanLimit == null ? 2_000 : joinScanLimit;
   }
 }

@@ -2,6 +2,7 @@ package se.samverkan.server;
 
 import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
+import ca.uhn.fhir.context.ConfigurationException;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
@@ -11,6 +12,7 @@ import ca.uhn.fhir.model.api.IQueryParameterType;
 import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.NumberParam;
 import ca.uhn.fhir.rest.param.QuantityParam;
@@ -26,6 +28,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +42,9 @@ import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IBaseXhtml;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.DomainResource;
 
 /**
  * Turns input that HAPI or the database would fail on with a 500 into a 4xx that says what is
@@ -57,7 +66,13 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
  *   <li>a body HAPI's parser trips over instead of reporting (a {@code Bundle.entry.resource} that
  *       is a string, number, array or null: "theResource must not be null", 500), a {@code near}
  *       value that is not {@code latitude|longitude[|distance[|units]]}, and an operation parameter
- *       not of its type ({@code $everything?_count=abc}): HAPI answered these with 500;
+ *       not of its type ({@code $everything?_count=abc}, {@code $validate} with a {@code resource}
+ *       that is a valueString): HAPI answered these with 500;
+ *   <li>a null in a JSON array that keeps no place ({@code "given": [null]}): the validator behind
+ *       {@code $validate} failed on it with 500;
+ *   <li>XML Patch, refused with 415 (its library resolved external entities, and failed with 500 on
+ *       a selector that matched nothing); a FHIRPath Patch HAPI's model fails to apply (500), and a
+ *       JSON Patch whose parse error names Java classes;
  *   <li>a missing or non-FHIR {@code Content-Type} on a body: 415 Unsupported Media Type, with
  *       HAPI's message, rather than 400;
  *   <li>Java names in HAPI's parse messages (Jackson's "from `StreamReadConstraints.…()`", HAPI's
@@ -91,6 +106,11 @@ public class HostileInputInterceptor implements ServerInterceptor {
   private static final Pattern JAVA_NAMES =
       Pattern.compile(", from `[^`]*`|(?:\\b[a-z][a-z0-9_]*\\.)*\\b[A-Z]\\w*Exception\\b:? ?");
 
+  private static final Pattern QUALIFIED_JAVA_NAME = Pattern.compile("\\b(?:java|javax|com|org|ca)\\.[a-z]\\w*\\.");
+  static final String JSON_PATCH_MALFORMED = "The JSON Patch is malformed: it must be an array of operations"
+      + " (RFC 6902), each an object with an op (add, remove, replace, move, copy or test), a path, and a value"
+      + " or a from where the op takes one";
+
   private final FhirContext fhirContext;
 
   public HostileInputInterceptor(FhirContext fhirContext) {
@@ -100,13 +120,21 @@ public class HostileInputInterceptor implements ServerInterceptor {
   // --- Bodies, before HAPI parses them
 
   /**
-   * HAPI's JSON parser hands a decimal to the model as {@code toPlainString()}: "1e999999" becomes a
-   * million digits, which then take quadratic time to parse back (14 s of CPU for an 80-byte body,
-   * a minute for 1e2000000). Numbers with an exponent beyond ±{@value #MAX_EXPONENT} are refused
-   * before that happens; Jackson's token scan costs milliseconds per megabyte.
+   * One scan of a JSON body's tokens before HAPI parses it (Jackson's token scan costs
+   * milliseconds per megabyte), for two things HAPI's parsers fail on:
+   *
+   * <ul>
+   *   <li>numbers with an exponent beyond ±{@value #MAX_EXPONENT}: HAPI's JSON parser hands a
+   *       decimal to the model as {@code toPlainString()}, so "1e999999" becomes a million digits,
+   *       which then take quadratic time to parse back (14 s of CPU for an 80-byte body, a minute
+   *       for 1e2000000);
+   *   <li>a null in an array that holds no place ({@link NullPlaces}): the validator behind
+   *       {@code $validate} re-reads the body and failed with a NullPointerException on it
+   *       (org.hl7.fhir.r5.elementmodel.JsonParser#parseChildPrimitiveInstance, 6.7.9: 500).
+   * </ul>
    */
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
-  public boolean checkJsonNumbers(RequestDetails request) {
+  public boolean checkJsonBody(RequestDetails request) {
     if (RestfulServerUtils.determineRequestEncodingNoDefault(request) != EncodingEnum.JSON) {
       return true;
     }
@@ -114,6 +142,7 @@ public class HostileInputInterceptor implements ServerInterceptor {
     if (body == null || body.length == 0) {
       return true;
     }
+    NullPlaces nulls = new NullPlaces();
     try (JsonParser parser = JSON_TOKENS.createParser(body)) {
       for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
         if (token == JsonToken.VALUE_NUMBER_FLOAT && exponentTooLarge(parser.getText())) {
@@ -121,11 +150,79 @@ public class HostileInputInterceptor implements ServerInterceptor {
           throw new InvalidRequestException("The number " + (number.length() > 40 ? number.substring(0, 40) + "…" : number)
               + " in the request body has an exponent beyond ±" + MAX_EXPONENT + ", which this server does not take");
         }
+        nulls.next(token, parser.currentName());
       }
     } catch (IOException malformed) {
       // Not well-formed JSON, or over Jackson's limits: HAPI's parser says what is wrong.
     }
     return true;
+  }
+
+  /**
+   * In FHIR JSON a null may stand in an array only to keep the place of a primitive's value whose
+   * id or extensions, or of an id or extensions whose value, are at the same index of the matching
+   * array ({@code "given": ["A", null], "_given": [null, {"extension": […]}]}; FHIR R4 json.html,
+   * "Representing primitive elements"). Any other null in an array is refused with 400 naming where
+   * it is; HAPI's own parser drops it, the validator failed on it.
+   */
+  static final class NullPlaces {
+
+    /** An object or array being read: an object's arrays so far, an array's items, each as whether it is null. */
+    private record Scope(String path, String name, Map<String, List<Boolean>> arrays, List<Boolean> items) {}
+
+    private final Deque<Scope> open = new ArrayDeque<>();
+
+    /** The next token, and the name of the field it is the value of (Jackson's currentName). */
+    void next(JsonToken token, String name) {
+      Scope parent = open.peek();
+      switch (token) {
+        case START_OBJECT, START_ARRAY -> {
+          String path = parent == null ? "" : parent.items() != null
+              ? parent.path() + "[" + parent.items().size() + "]" : child(parent.path(), name);
+          item(parent, false);
+          open.push(token == JsonToken.START_OBJECT
+              ? new Scope(path, name, new HashMap<>(), null) : new Scope(path, name, null, new ArrayList<>()));
+        }
+        case END_ARRAY -> {
+          Scope array = open.pop();
+          Scope owner = open.peek();
+          if (owner != null && owner.arrays() != null && array.name() != null) {
+            owner.arrays().put(array.name(), array.items());
+          }
+        }
+        case END_OBJECT -> check(open.pop());
+        case VALUE_NULL -> item(parent, true);
+        case FIELD_NAME -> { }
+        default -> item(parent, false);
+      }
+    }
+
+    private static void item(Scope parent, boolean isNull) {
+      if (parent != null && parent.items() != null) {
+        parent.items().add(isNull);
+      }
+    }
+
+    private static String child(String path, String name) {
+      return path.isEmpty() ? name : path + "." + name;
+    }
+
+    private static void check(Scope object) {
+      for (Map.Entry<String, List<Boolean>> array : object.arrays().entrySet()) {
+        String name = array.getKey();
+        String matching = name.startsWith("_") ? name.substring(1) : "_" + name;
+        List<Boolean> other = object.arrays().get(matching);
+        List<Boolean> items = array.getValue();
+        for (int i = 0; i < items.size(); i++) {
+          if (items.get(i) && (other == null || i >= other.size() || other.get(i))) {
+            throw new InvalidRequestException("The request body has a null at " + child(object.path(), name) + "[" + i
+                + "] that keeps no place: in FHIR JSON a null in an array only stands for a value whose extension, or"
+                + " an extension whose value, is at the same index of the matching array ("
+                + (name.startsWith("_") ? matching + " and " + name : name + " and " + matching) + ")");
+          }
+        }
+      }
+    }
   }
 
   static boolean exponentTooLarge(String number) {
@@ -151,6 +248,15 @@ public class HostileInputInterceptor implements ServerInterceptor {
   }
 
   private void checkValues(IBaseResource resource) {
+    if (resource instanceof DomainResource domain) {
+      // Only a FHIRPath Patch can put a value that is no resource here ("add" of a valueString named
+      // "contained"); HAPI then failed indexing it with a ClassCastException (FhirTerser#containResources, 8.8).
+      for (Object contained : domain.getContained()) {
+        if (!(contained instanceof IBaseResource)) {
+          throw new UnprocessableEntityException(resource.fhirType() + ".contained holds a value that is not a resource");
+        }
+      }
+    }
     fhirContext.newTerser().visit(resource, new IModelVisitor2() {
       @Override
       public boolean acceptElement(IBase element, List<IBase> containing,
@@ -215,6 +321,44 @@ public class HostileInputInterceptor implements ServerInterceptor {
     return Optional.empty();
   }
 
+  // --- Patches
+
+  static final String XML_PATCH_UNSUPPORTED = "XML Patch (" + Constants.CT_XML_PATCH + ") is not supported:"
+      + " send a JSON Patch (" + Constants.CT_JSON_PATCH + ") or a FHIRPath Patch (a Parameters resource as "
+      + Constants.CT_FHIR_JSON_NEW + ")";
+
+  /**
+   * XML Patch is refused with 415, as a PATCH request and as a transaction or batch entry (a
+   * Binary of that content type), before anything is looked up. It was never offered (README:
+   * JSON Patch and FHIRPath Patch), and the library HAPI applies it with (xml-patch 0.3.1, from
+   * XmlPatchUtils#apply, 8.8) resolves external entities: a patch could copy a file of the
+   * server's into a stored resource. It also answered 500 for any selector that matched nothing.
+   */
+  @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = -200)
+  public void refuseXmlPatch(RequestDetails request) {
+    if (request.getRestOperationType() == RestOperationTypeEnum.PATCH
+        && isXmlPatch(request.getHeader(Constants.HEADER_CONTENT_TYPE))) {
+      throw new UnclassifiedServerFailureException(415, XML_PATCH_UNSUPPORTED);
+    }
+    if (request.getResource() instanceof Bundle bundle) {
+      for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+        if (entry.getRequest().getMethod() == Bundle.HTTPVerb.PATCH && entry.getResource() instanceof Binary binary
+            && isXmlPatch(binary.getContentType())) {
+          throw new UnclassifiedServerFailureException(415, XML_PATCH_UNSUPPORTED);
+        }
+      }
+    }
+  }
+
+  /** As HAPI reads a patch's content type (PatchTypeEnum#forContentTypeOrThrowInvalidRequestException, 8.8). */
+  private static boolean isXmlPatch(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int parameters = contentType.indexOf(';');
+    return (parameters < 0 ? contentType : contentType.substring(0, parameters)).trim().equals(Constants.CT_XML_PATCH);
+  }
+
   // --- Searches, wherever they come from (search URL, transaction GET entry, operation)
 
   /** Also called for the GET entries of a transaction or batch. */
@@ -259,6 +403,10 @@ public class HostileInputInterceptor implements ServerInterceptor {
       if (UNSUPPORTED_CONTENT_TYPE.contains(code)) {
         return withCause(new UnclassifiedServerFailureException(415, invalid.getMessage()), exception);
       }
+      if (code.equals("HAPI-1272") && QUALIFIED_JAVA_NAME.matcher(invalid.getMessage()).find()) {
+        // Jackson's message on a JSON Patch that is no list of operations names its classes.
+        return withCause(new InvalidRequestException("HAPI-1272: " + JSON_PATCH_MALFORMED), exception);
+      }
       String plain = JAVA_NAMES.matcher(invalid.getMessage()).replaceAll("");
       if (!plain.equals(invalid.getMessage())) {
         return withCause(new InvalidRequestException(plain), exception);
@@ -276,6 +424,9 @@ public class HostileInputInterceptor implements ServerInterceptor {
           + " element holds a value of the wrong kind (for instance a Bundle.entry.resource that is not a JSON"
           + " object with a resourceType)"), exception);
     }
+    if (find(exception, HostileInputInterceptor::failedApplyingPatch) != null) {
+      return withCause(new InvalidRequestException(PATCH_NOT_APPLICABLE), exception);
+    }
     Throwable nearFormat = find(exception, e -> e.getMessage() != null && e.getMessage().startsWith("HAPI-1230:"));
     if (nearFormat != null) {
       return withCause(new InvalidRequestException(nearFormat.getMessage()), exception);
@@ -283,7 +434,8 @@ public class HostileInputInterceptor implements ServerInterceptor {
     if (find(exception, HostileInputInterceptor::failedBindingOperationParameter) != null) {
       String operation = request == null || request.getOperation() == null ? "the operation" : request.getOperation();
       return withCause(new InvalidRequestException("A parameter of " + operation + " has a value that is not of"
-          + " the parameter's type (for instance _count=abc, where a whole number is expected)"), exception);
+          + " the parameter's type (for instance _count=abc, where a whole number is expected, or a valueString"
+          + " where a resource is expected)"), exception);
     }
     return withCause(new InternalErrorException(INTERNAL_ERROR_MESSAGE), exception);
   }
@@ -302,9 +454,53 @@ public class HostileInputInterceptor implements ServerInterceptor {
     return false;
   }
 
-  /** A value HAPI could not convert while binding an operation's parameters, before calling it. */
+  static final String PATCH_NOT_APPLICABLE = "The patch cannot be applied to this resource: an operation names an"
+      + " element the resource type does not have, gives a value of the wrong type or a code that is not allowed,"
+      + " changes the id, or has a path that is not a simple FHIRPath to elements. Nothing was changed.";
+
+  /**
+   * A patch HAPI could not apply, or whose result it then failed on, with the model's own
+   * exception rather than a client error (8.8, FhirPatch: an element name the type lacks gives a
+   * NullPointerException, a value of the wrong type an IllegalArgumentException from Field#set, a
+   * code not in the value set one from the enum factory, a function in the path a
+   * FhirPathExecutionException). So: a failure inside BaseStorageResourceDao#patchInTransaction that
+   * is not the database's, and not thrown in this server's own code (an interceptor's failure
+   * there stays a 500).
+   */
+  private static boolean failedApplyingPatch(Throwable e) {
+    if (!(e instanceof RuntimeException) || e instanceof BaseServerResponseException answered
+        && answered.getStatusCode() != 500 || isPersistence(e)) {
+      return false;
+    }
+    for (StackTraceElement frame : e.getStackTrace()) {
+      if (frame.getClassName().startsWith("se.samverkan.")) {
+        return false;
+      }
+      if (frame.getClassName().equals("ca.uhn.fhir.jpa.dao.BaseStorageResourceDao")
+          && frame.getMethodName().equals("patchInTransaction")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isPersistence(Throwable e) {
+    String name = e.getClass().getName();
+    return name.startsWith("org.hibernate.") || name.startsWith("jakarta.persistence.")
+        || name.startsWith("org.springframework.dao.") || name.startsWith("org.springframework.transaction.")
+        || name.startsWith("org.springframework.jdbc.") || find(e, cause -> cause instanceof java.sql.SQLException) != null;
+  }
+
+  /**
+   * A value HAPI could not convert while binding an operation's parameters, before calling it:
+   * {@code _count=abc} (IllegalArgumentException, DataFormatException), or a resource parameter
+   * given a value that is no resource ({@code $validate} with {@code resource} as a valueString:
+   * OperationParameter#tryToAddValues, 8.8, asks for the definition of the interface IBaseResource
+   * and gets a ConfigurationException).
+   */
   private static boolean failedBindingOperationParameter(Throwable e) {
-    if (!(e instanceof IllegalArgumentException || e instanceof DataFormatException)) {
+    if (!(e instanceof IllegalArgumentException || e instanceof DataFormatException
+        || e instanceof ConfigurationException)) {
       return false;
     }
     for (StackTraceElement frame : e.getStackTrace()) {

@@ -11,11 +11,19 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -26,6 +34,15 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * resources, several times over). A declared {@code Content-Length} over the limit is refused
  * without reading a byte; a chunked body is read up to the limit and refused as soon as it grows
  * past it. The response closes the connection, so the unread rest of the body is not waited for.
+ *
+ * <p>The limit is on the body HAPI parses, so a gzip-encoded body counts inflated. HAPI inflates
+ * {@code Content-Encoding: gzip} itself, all of it, with no limit (ServletRequestDetails
+ * #getByteStreamRequestContents, 8.8): 194 KB became 200 MB and the heap ran out. gzip stays
+ * accepted — a journal system's transaction of a few MB of JSON shrinks some tenfold, and HAPI
+ * has always taken it — but is inflated here, up to the limit and no further, and handed on as
+ * the plain body it is. Any other content coding ({@code deflate}, {@code br}, …) reached HAPI's
+ * parser as if it were JSON or XML; it is refused with 415 and {@code Accept-Encoding: gzip}
+ * (RFC 9110 §15.5.16). A body that is not the gzip it claims to be is a 400.
  */
 public class RequestSizeLimitFilter extends OncePerRequestFilter {
 
@@ -43,24 +60,84 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
       throws ServletException, IOException {
     long declared = request.getContentLengthLong();
     if (declared > limit) {
-      refuse(response);
+      refuse(response, "");
+      return;
+    }
+    String encoding = contentCoding(request);
+    if (encoding == null) {
+      closing(response).setHeader("Accept-Encoding", GZIP);
+      ErrorOutcomes.write(response, fhirContext, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE,
+          OperationOutcome.IssueType.NOTSUPPORTED, UNSUPPORTED_ENCODING);
+      return;
+    }
+    if (encoding.equals(GZIP)) {
+      byte[] compressed = readAtMost(request.getInputStream(), limit + 1);
+      if (compressed.length > limit) {
+        refuse(response, "");
+        return;
+      }
+      byte[] body = compressed;
+      try {
+        if (compressed.length > 0) { // as HAPI: an empty body stays empty
+          body = readAtMost(new GZIPInputStream(new ByteArrayInputStream(compressed)), limit + 1);
+        }
+      } catch (ZipException | EOFException notGzip) {
+        ErrorOutcomes.write(closing(response), fhirContext, HttpServletResponse.SC_BAD_REQUEST,
+            OperationOutcome.IssueType.INVALID, "The request body is not valid gzip data, as its Content-Encoding: gzip says");
+        return;
+      }
+      if (body.length > limit) {
+        refuse(response, ", inflated (Content-Encoding: gzip),");
+        return;
+      }
+      chain.doFilter(new BufferedBodyRequest(request, body, true), response);
       return;
     }
     if (declared < 0 && isChunked(request)) {
       byte[] body = readAtMost(request.getInputStream(), limit + 1);
       if (body.length > limit) {
-        refuse(response);
+        refuse(response, "");
         return;
       }
-      chain.doFilter(new BufferedBodyRequest(request, body), response);
+      chain.doFilter(new BufferedBodyRequest(request, body, false), response);
       return;
     }
     chain.doFilter(request, response);
   }
 
+  private static final String GZIP = "gzip";
+  static final String UNSUPPORTED_ENCODING = "This Content-Encoding is not supported: send the body as it is, or"
+      + " compressed with Content-Encoding: gzip";
+
+  /**
+   * The body's content coding: "" for none (or identity), "gzip" (also x-gzip, any case), null for
+   * anything else, including codings applied one over another.
+   */
+  static String contentCoding(HttpServletRequest request) {
+    List<String> codings = new ArrayList<>();
+    for (Enumeration<String> headers = request.getHeaders("Content-Encoding"); headers != null && headers.hasMoreElements(); ) {
+      for (String coding : headers.nextElement().split(",")) {
+        String name = coding.trim().toLowerCase(Locale.ROOT);
+        if (!name.isEmpty() && !name.equals("identity")) {
+          codings.add(name);
+        }
+      }
+    }
+    if (codings.isEmpty()) {
+      return "";
+    }
+    return codings.size() == 1 && (codings.get(0).equals(GZIP) || codings.get(0).equals("x-gzip")) ? GZIP : null;
+  }
+
+  private static HttpServletResponse closing(HttpServletResponse response) {
+    // The body is left unread: the connection cannot carry another request after this one.
+    response.setHeader("Connection", "close");
+    return response;
+  }
+
   private static boolean isChunked(HttpServletRequest request) {
     String encoding = request.getHeader("Transfer-Encoding");
-    return encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+    return encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked");
   }
 
   private static byte[] readAtMost(InputStream in, long max) throws IOException {
@@ -75,12 +152,11 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     return out.toByteArray();
   }
 
-  private void refuse(HttpServletResponse response) throws IOException {
-    // The body is left unread: the connection cannot carry another request after this one.
-    response.setHeader("Connection", "close");
-    ErrorOutcomes.write(response, fhirContext, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+  /** 413; {@code how} says how the body was measured, if not as sent. */
+  private void refuse(HttpServletResponse response, String how) throws IOException {
+    ErrorOutcomes.write(closing(response), fhirContext, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
         OperationOutcome.IssueType.TOOLONG,
-        "The request body is larger than the " + readable(limit)
+        "The request body" + how + " is larger than the " + readable(limit)
             + " this server accepts (samverkan.fhir.max-request-size): send fewer resources per"
             + " transaction or batch");
   }
@@ -95,13 +171,38 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     return bytes + " bytes";
   }
 
-  /** The request with its chunked body, already read, served from memory. */
+  /**
+   * The request with its body, already read (chunked) or inflated (gzip), served from memory; an
+   * inflated one without its Content-Encoding, so that HAPI does not inflate it again.
+   */
   private static final class BufferedBodyRequest extends HttpServletRequestWrapper {
     private final byte[] body;
+    private final boolean inflated;
 
-    BufferedBodyRequest(HttpServletRequest request, byte[] body) {
+    BufferedBodyRequest(HttpServletRequest request, byte[] body, boolean inflated) {
       super(request);
       this.body = body;
+      this.inflated = inflated;
+    }
+
+    @Override
+    public String getHeader(String name) {
+      if (inflated && "Content-Encoding".equalsIgnoreCase(name)) {
+        return null;
+      }
+      if (inflated && "Content-Length".equalsIgnoreCase(name)) {
+        return String.valueOf(body.length);
+      }
+      return super.getHeader(name);
+    }
+
+    @Override
+    public Enumeration<String> getHeaders(String name) {
+      if (inflated && ("Content-Encoding".equalsIgnoreCase(name) || "Content-Length".equalsIgnoreCase(name))) {
+        String value = getHeader(name);
+        return Collections.enumeration(value == null ? List.of() : List.of(value));
+      }
+      return super.getHeaders(name);
     }
 
     @Override

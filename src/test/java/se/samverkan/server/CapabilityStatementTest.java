@@ -51,6 +51,16 @@ class CapabilityStatementTest extends FhirServerTest {
             "Subscription", "AuditEvent");
   }
 
+  /** XML Patch is refused with 415 (HostileInputTest): not offered either. */
+  @Test
+  void thePatchFormatsOfferedAreJsonPatchAndFhirPathPatch() {
+    CapabilityStatement capabilities =
+        client.capabilities().ofType(CapabilityStatement.class).execute();
+
+    assertThat(capabilities.getPatchFormat()).extracting(p -> p.getValue())
+        .containsExactlyInAnyOrder("application/fhir+json", "application/fhir+xml", "application/json-patch+json");
+  }
+
   @Test
   void openApiDescribesTheFhirApiAndSwaggerUiIsServed() {
     HttpResponse<String> apiDocs = get("/api-docs");

@@ -8,8 +8,14 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
 
 /** The rules of HostileInputInterceptor that HostileInputTest cannot reach over HTTP. */
 class HostileInputInterceptorTest {
@@ -83,5 +89,52 @@ class HostileInputInterceptorTest {
     assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("1e17"))).isPresent();
     assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("1e-100"))).isEmpty();
     assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("1e-101"))).isPresent();
+  }
+  @Test
+  void aNullInAnArrayMustKeepThePlaceOfWhatTheMatchingArrayHoldsThere() {
+    assertThat(nullProblem("{\"name\":[{\"given\":[\"A\",null],\"_given\":[null,{\"id\":\"x\"}]}]}")).isNull();
+    assertThat(nullProblem("{\"given\":[null,\"A\"],\"_given\":[{\"id\":\"x\"}]}")).isNull();
+    assertThat(nullProblem("{\"extension\":[{\"url\":\"u\",\"extension\":[{\"url\":\"v\",\"valueString\":\"w\"}]}],"
+        + "\"birthDate\":null,\"a\":[[null]]}")).as("nulls outside arrays, and arrays in arrays, are HAPI's parser's").isNull();
+
+    assertThat(nullProblem("{\"name\":[{\"given\":[null]}]}")).contains("name[0].given[0]", "given and _given");
+    assertThat(nullProblem("{\"name\":[{\"given\":[\"A\",null],\"_given\":[null]}]}")).contains("name[0].given[1]");
+    assertThat(nullProblem("{\"name\":[{},{\"_given\":[null,null]}]}")).contains("name[1]._given[0]");
+    assertThat(nullProblem("{\"parameter\":[{\"resource\":{\"identifier\":[null]}}]}"))
+        .contains("parameter[0].resource.identifier[0]");
+  }
+
+  @Test
+  void gzipIsTheOnlyContentCodingAndIdentityIsNone() {
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding())).isEmpty();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("identity"))).isEmpty();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("GZip"))).isEqualTo("gzip");
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("x-gzip, identity"))).isEqualTo("gzip");
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("gzip", "gzip"))).isNull();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("deflate"))).isNull();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("br"))).isNull();
+  }
+
+  /** The message a JSON body's nulls are refused with, or null. */
+  private static String nullProblem(String json) {
+    HostileInputInterceptor.NullPlaces nulls = new HostileInputInterceptor.NullPlaces();
+    try (JsonParser parser = new JsonFactory().createParser(json)) {
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        nulls.next(token, parser.currentName());
+      }
+      return null;
+    } catch (InvalidRequestException refused) {
+      return refused.getMessage();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static MockHttpServletRequest withContentEncoding(String... values) {
+    MockHttpServletRequest request = new MockHttpServletRequest("POST", "/fhir/Task");
+    for (String value : values) {
+      request.addHeader("Content-Encoding", value);
+    }
+    return request;
   }
 }
