@@ -28,7 +28,13 @@ import org.hl7.fhir.r4.model.Bundle;
  *       server: each condition takes a lock until the request has committed;
  *   <li>a request that still loses HAPI's race (409 "conditional constraint failure") is retried,
  *       runs its condition again and finds the winner — never one that names a version
- *       (If-Match), which must lose with 412.
+ *       (If-Match), which must lose with 412;
+ *   <li>a delete that names no version is retried likewise: the AuditEvent of the caller's
+ *       previous request about the same resource is written after that request was answered
+ *       (audit/AuditInterceptor), and on PostgreSQL a delete that ran into it failed with 409
+ *       "HAPI-0826 version constraint failure" (AuditTest, CI run of 2026-12-06). Once the
+ *       AuditEvent has committed, the delete goes through: the audit log holds up no delete
+ *       (storage/ReferentialIntegrity).
  * </ul>
  * The locks are per server instance, like HAPI's subscription channels (one instance is the
  * supported deployment; see docs/reliability.md).
@@ -76,9 +82,10 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
   }
 
   @Hook(Pointcut.STORAGE_VERSION_CONFLICT)
-  public ResourceVersionConflictResolutionStrategy retryConditionalWrites(RequestDetails request) {
+  public ResourceVersionConflictResolutionStrategy retryWritesThatMayRunAgain(RequestDetails request) {
     ResourceVersionConflictResolutionStrategy strategy = new ResourceVersionConflictResolutionStrategy();
-    if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) == null && !conditions(request).isEmpty()
+    if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) == null
+        && (!conditions(request).isEmpty() || request.getRestOperationType() == RestOperationTypeEnum.DELETE)
         && !(request.getResource() instanceof Bundle bundle
             && bundle.getEntry().stream().anyMatch(entry -> entry.getRequest().hasIfMatch()))) {
       strategy.setRetry(true);
