@@ -13,7 +13,8 @@ import org.hl7.fhir.r4.model.Patient;
 
 /**
  * The Patient rules that FHIRPath cannot express: a personnummer's or samordningsnummer's date
- * and Luhn check digit, a reservnummer's format, and a birthDate that agrees with the number.
+ * and Luhn check digit, the form of a national or regional reservnummer where one is documented,
+ * and a birthDate that agrees with the number.
  * Part of every validation, on write and in {@code $validate}.
  */
 public class SwedishIdentifierRules implements IValidatorModule {
@@ -43,11 +44,11 @@ public class SwedishIdentifierRules implements IValidatorModule {
                     + (samordningsnummer ? "samordningsnummer" : "personnummer") + " (" + fromNumber + ")");
           }
         }
-      } else if (SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER.equals(system)
-          && !SwedishPersonIdentifiers.isReservnummer(identifier.getValue())) {
-        error(context, path,
-            "A nationellt reservnummer is 8 digits, an optional hyphen, and two letters and two digits"
-                + " or three letters and one digit (not I, O, Q, V or W)");
+      } else {
+        SwedishPersonIdentifiers.reserveSystem(system)
+            .filter(reserve -> !reserve.accepts(identifier.getValue()))
+            .ifPresent(reserve -> error(context, path,
+                "A " + reserve.name() + " is " + reserve.formInWords() + " (HL7 Sweden)"));
       }
     }
   }
