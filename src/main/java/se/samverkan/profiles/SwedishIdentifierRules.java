@@ -14,7 +14,7 @@ import org.hl7.fhir.r4.model.Patient;
 /**
  * The Patient rules that FHIRPath cannot express: a personnummer's or samordningsnummer's date
  * and Luhn check digit, the form of a national or regional reservnummer where one is documented,
- * and a birthDate that agrees with the number.
+ * and a warning when the birthDate differs from the date in the number.
  * Part of every validation, on write and in {@code $validate}.
  */
 public class SwedishIdentifierRules implements IValidatorModule {
@@ -39,9 +39,14 @@ public class SwedishIdentifierRules implements IValidatorModule {
               SwedishPersonIdentifiers.birthDate(identifier.getValue(), samordningsnummer).orElseThrow();
           String birthDate = patient.getBirthDateElement().getValueAsString();
           if (!fromNumber.toString().startsWith(birthDate)) {
-            error(context, "Patient.birthDate",
-                "birthDate " + birthDate + " contradicts the date of birth in the "
-                    + (samordningsnummer ? "samordningsnummer" : "personnummer") + " (" + fromNumber + ")");
+            // Not an error: when a day's birth numbers run out, Skatteverket gives a personnummer
+            // with a nearby date, so the person's real birthDate differs from it. Neither date is
+            // repeated: both are personal data.
+            message(context, ResultSeverityEnum.WARNING, "Patient.birthDate",
+                "Patient.birthDate differs from the date in the "
+                    + (samordningsnummer ? "samordningsnummer" : "personnummer")
+                    + ". This is accepted, since Skatteverket gives a nearby date when a day's birth numbers"
+                    + " run out; check that birthDate is the person's date of birth");
           }
         }
       } else {
@@ -54,8 +59,13 @@ public class SwedishIdentifierRules implements IValidatorModule {
   }
 
   private static void error(IValidationContext<IBaseResource> context, String path, String message) {
+    message(context, ResultSeverityEnum.ERROR, path, message);
+  }
+
+  private static void message(
+      IValidationContext<IBaseResource> context, ResultSeverityEnum severity, String path, String message) {
     SingleValidationMessage m = new SingleValidationMessage();
-    m.setSeverity(ResultSeverityEnum.ERROR);
+    m.setSeverity(severity);
     m.setLocationString(path);
     m.setMessage(message);
     m.setMessageId("samverkan-swedish-identifier");

@@ -11,6 +11,7 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import java.util.List;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 
 /**
@@ -72,6 +73,11 @@ public class CareRelationConsentService implements IConsentService {
 
   @Override
   public ConsentOutcome willSeeResource(RequestDetails request, IBaseResource resource, IConsentContextServices context) {
+    if (isWrite(request) && resource instanceof OperationOutcome && !resource.getIdElement().hasIdPart()) {
+      // The server's own answer to a write (Prefer: return=OperationOutcome: HAPI's "created"
+      // message and the profile warnings), not stored data: withheld, the client got 204 and no body.
+      return ConsentOutcome.PROCEED;
+    }
     if (isWrite(request)) {
       // A write is shown what its condition (If-None-Exist, a conditional update, patch or delete,
       // a conditional reference) matched (HAPI's MatchResourceUrlService), and its own answer.
