@@ -9,18 +9,26 @@ import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
 
 /**
  * The Patient rules that FHIRPath cannot express: a personnummer's or samordningsnummer's date
  * and Luhn check digit, the form of a national or regional reservnummer where one is documented,
- * and a warning when the birthDate differs from the date in the number.
+ * a warning when the birthDate differs from the date in the number; and an organisationsnummer's
+ * Luhn check digit.
  * Part of every validation, on write and in {@code $validate}.
  */
 public class SwedishIdentifierRules implements IValidatorModule {
 
+  /** X.520 organizationIdentifier, HL7 Sweden's system for organisationsnummer (SEBaseOrganization). */
+  static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
+
   @Override
   public void validateResource(IValidationContext<IBaseResource> context) {
+    if (context.getResource() instanceof Organization organization) {
+      validateOrganisationsnummer(context, organization);
+    }
     if (!(context.getResource() instanceof Patient patient)) {
       return;
     }
@@ -54,6 +62,24 @@ public class SwedishIdentifierRules implements IValidatorModule {
             .filter(reserve -> !reserve.accepts(identifier.getValue()))
             .ifPresent(reserve -> error(context, path,
                 "A " + reserve.name() + " is " + reserve.formInWords() + " (HL7 Sweden)"));
+      }
+    }
+  }
+
+  /**
+   * The form (ten digits, the third 2 or more) is samverkan-orgnr-1 in the profile, where other
+   * validators see it too; the Luhn check digit, which FHIRPath cannot compute, is checked here.
+   */
+  private static void validateOrganisationsnummer(IValidationContext<IBaseResource> context, Organization organization) {
+    List<Identifier> identifiers = organization.getIdentifier();
+    for (int i = 0; i < identifiers.size(); i++) {
+      String value = identifiers.get(i).getValue();
+      if (ORGANISATIONSNUMMER.equals(identifiers.get(i).getSystem()) && value != null && value.matches("\\d{10}")) {
+        int expected = SwedishPersonIdentifiers.luhn(value.substring(0, 9));
+        if (expected != value.charAt(9) - '0') {
+          error(context, "Organization.identifier[" + i + "].value",
+              "The organisationsnummer's check digit is wrong: by the Luhn rule it would be " + expected);
+        }
       }
     }
   }
