@@ -2,6 +2,7 @@ package se.samverkan.profiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.http.HttpResponse;
@@ -82,11 +83,14 @@ class PatientsWithoutPersonnummerTest extends FhirServerTest {
 
   @Test
   void aBlekingeReservnummerPatientGoesThroughJourneyAEndToEnd() throws Exception {
-    loadJourneys(); // the county's organisations and staff that journey (a) refers to
+    // The county's units and staff as a copy with HSA-ids of their own: other tests count what the
+    // real county's units have to do exactly (WorklistQueriesTest).
+    loadCountyCopy();
     String reservnummer = "19390314AC4D";
     // Journey (a) as committed, for an unidentified woman the ED gave a Blekinge reservnummer,
     // with business identifiers of her own so it does not touch Astrid's journey.
     String journey = Files.readString(Path.of("examples/10-journey-a-ed-followup.json"))
+        .replace(HSA_UNIT, COPY_UNIT)
         .replace("journey-a-", "journey-a-reservnummer-")
         .replace("http://electronichealth.se/identifier/personnummer|193903149825", BLEKINGE + "|" + reservnummer);
     ObjectNode bundle = (ObjectNode) JSON.readTree(journey);
@@ -94,6 +98,8 @@ class PatientsWithoutPersonnummerTest extends FhirServerTest {
     assertThat(patient.get("resourceType").asText()).isEqualTo("Patient");
     ((ObjectNode) patient.at("/identifier/0")).put("system", BLEKINGE).put("value", reservnummer);
     patient.putArray("name").addObject().put("text", "Okänd kvinna");
+    // Her address is not known either; and other tests count the patients living in each kommun.
+    patient.remove("address");
 
     HttpResponse<String> response = send("POST", "", JSON.writeValueAsString(bundle));
 
@@ -115,12 +121,31 @@ class PatientsWithoutPersonnummerTest extends FhirServerTest {
     }
   }
 
+  private static final String HSA_UNIT = "-SV";
+  private static final String COPY_UNIT = "-RNSV";
+
+  private void loadCountyCopy() throws Exception {
+    ObjectNode county = (ObjectNode) JSON.readTree(
+        Files.readString(Path.of("examples/00-county.json")).replace(HSA_UNIT, COPY_UNIT));
+    for (JsonNode entry : county.path("entry")) {
+      for (JsonNode identifier : entry.path("resource").path("identifier")) {
+        if ("urn:oid:2.5.4.97".equals(identifier.path("system").asText())) {
+          String nine = "98" + identifier.path("value").asText().substring(2, 9);
+          ((ObjectNode) identifier).put("value", nine + SwedishPersonIdentifiers.luhn(nine));
+        }
+      }
+    }
+    HttpResponse<String> response = send("POST", "", JSON.writeValueAsString(county));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
   private static String patientWith(String system, String value) throws Exception {
     ObjectNode patient = (ObjectNode) JSON.readTree(ProfileExamples.read("patient/examples/Patient-example-greta.json"));
     patient.remove("id");
     patient.remove("birthDate");
     patient.putArray("identifier").addObject().put("system", system).put("value", value);
     patient.putArray("name").addObject().put("text", "Okänd person");
+    patient.remove("address"); // not known; and other tests count the patients living in each kommun
     return JSON.writeValueAsString(patient);
   }
 }
