@@ -5,7 +5,9 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.rest.server.interceptor.ValidationResultEnrichingInterceptor;
 import ca.uhn.fhir.util.ResourceUtil;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
@@ -44,16 +46,16 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
   }
 
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-  public void created(IBaseResource resource) {
-    enforce(resource);
+  public void created(IBaseResource resource, RequestDetails request) {
+    enforce(resource, request);
   }
 
   @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void updated(IBaseResource previous, IBaseResource resource) {
-    enforce(resource);
+  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
+    enforce(resource, request);
   }
 
-  void enforce(IBaseResource stored) {
+  void enforce(IBaseResource stored, RequestDetails request) {
     if (mode == ProfilesProperties.Enforcement.OFF || !(stored instanceof Resource resource)) {
       return;
     }
@@ -73,14 +75,25 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
     List<SingleValidationMessage> errors = result.getMessages().stream()
         .filter(m -> m.getSeverity() != null && m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal())
         .toList();
-    if (!errors.isEmpty()) {
-      OperationOutcome outcome = (OperationOutcome) new ValidationResult(fhirContext, errors).toOperationOutcome();
-      throw new UnprocessableEntityException(
-          fhirContext,
-          outcome.addIssue(new OperationOutcome.OperationOutcomeIssueComponent()
-              .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
-              .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-              .setDiagnostics(resource.fhirType() + " does not conform to " + String.join(", ", profiles))));
+    if (errors.isEmpty()) {
+      // A stored resource's warnings (a birthDate other than the personnummer's, a code the server
+      // cannot check) go into the OperationOutcome a client gets with Prefer: return=OperationOutcome,
+      // by HAPI's own mechanism (ValidationResultEnrichingInterceptor#addValidationResultToRequestDetails, 8.8).
+      List<SingleValidationMessage> warnings = result.getMessages().stream()
+          .filter(m -> m.getSeverity() == ResultSeverityEnum.WARNING)
+          .toList();
+      if (!warnings.isEmpty()) {
+        ValidationResultEnrichingInterceptor.addValidationResultToRequestDetails(
+            request, new ValidationResult(fhirContext, warnings));
+      }
+      return;
     }
+    OperationOutcome outcome = (OperationOutcome) new ValidationResult(fhirContext, errors).toOperationOutcome();
+    throw new UnprocessableEntityException(
+        fhirContext,
+        outcome.addIssue(new OperationOutcome.OperationOutcomeIssueComponent()
+            .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
+            .setCode(OperationOutcome.IssueType.INFORMATIONAL)
+            .setDiagnostics(resource.fhirType() + " does not conform to " + String.join(", ", profiles))));
   }
 }

@@ -6,10 +6,12 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
 import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
+import ca.uhn.fhir.jpa.term.TermReadSvcImpl;
 import ca.uhn.fhir.jpa.validation.JpaValidationSupportChain;
 import ca.uhn.fhir.jpa.validation.ValidationSettings;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.validation.IValidatorModule;
+import jakarta.annotation.PostConstruct;
 import java.util.List;
 import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
 import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
@@ -69,6 +71,27 @@ public class ProfilesConfig {
   public ProfileEnforcementInterceptor profileEnforcementInterceptor(
       ProfilesProperties properties, ProfileCatalog catalog, FhirContext fhirContext, SamverkanValidator validator) {
     return new ProfileEnforcementInterceptor(properties, catalog, fhirContext, validator);
+  }
+
+  /**
+   * Our code systems are stored in HAPI's terminology tables when the package is installed, and
+   * {@code $expand} of a value set over one of them reads those tables. HAPI 8.8 reads them through
+   * Hibernate Search whenever an IFulltextSearchSvc bean exists (TermReadSvcImpl#isHibernateSearchEnabled),
+   * and HapiJpaConfig always defines one, although Hibernate Search is off here
+   * (JpaStorageConfig: hibernate.search.enabled=false): every such {@code $expand} failed with 500
+   * (HibernateSearchContextProviderService: SearchException). This flag, HAPI's only switch for it
+   * (named for tests; it is read nowhere else), selects the path that reads the tables directly
+   * (TermReadSvcImpl#expandWithoutHibernateSearch): whole code systems and is-a filters, which is
+   * all our value sets use.
+   */
+  @PostConstruct
+  void expandFromTheTerminologyTablesWithoutHibernateSearch() {
+    TermReadSvcImpl.setForceDisableHibernateSearchForUnitTest(true);
+  }
+
+  @Bean
+  public UnexpandableValueSets unexpandableValueSets(JpaValidationSupportChain validationSupportChain) {
+    return new UnexpandableValueSets(validationSupportChain);
   }
 
   @Bean

@@ -9,17 +9,26 @@ import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
 
 /**
  * The Patient rules that FHIRPath cannot express: a personnummer's or samordningsnummer's date
- * and Luhn check digit, a reservnummer's format, and a birthDate that agrees with the number.
+ * and Luhn check digit, the form of a national or regional reservnummer where one is documented,
+ * a warning when the birthDate differs from the date in the number; and an organisationsnummer's
+ * Luhn check digit.
  * Part of every validation, on write and in {@code $validate}.
  */
 public class SwedishIdentifierRules implements IValidatorModule {
 
+  /** X.520 organizationIdentifier, HL7 Sweden's system for organisationsnummer (SEBaseOrganization). */
+  static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
+
   @Override
   public void validateResource(IValidationContext<IBaseResource> context) {
+    if (context.getResource() instanceof Organization organization) {
+      validateOrganisationsnummer(context, organization);
+    }
     if (!(context.getResource() instanceof Patient patient)) {
       return;
     }
@@ -38,23 +47,51 @@ public class SwedishIdentifierRules implements IValidatorModule {
               SwedishPersonIdentifiers.birthDate(identifier.getValue(), samordningsnummer).orElseThrow();
           String birthDate = patient.getBirthDateElement().getValueAsString();
           if (!fromNumber.toString().startsWith(birthDate)) {
-            error(context, "Patient.birthDate",
-                "birthDate " + birthDate + " contradicts the date of birth in the "
-                    + (samordningsnummer ? "samordningsnummer" : "personnummer") + " (" + fromNumber + ")");
+            // Not an error: when a day's birth numbers run out, Skatteverket gives a personnummer
+            // with a nearby date, so the person's real birthDate differs from it. Neither date is
+            // repeated: both are personal data.
+            message(context, ResultSeverityEnum.WARNING, "Patient.birthDate",
+                "Patient.birthDate differs from the date in the "
+                    + (samordningsnummer ? "samordningsnummer" : "personnummer")
+                    + ". This is accepted, since Skatteverket gives a nearby date when a day's birth numbers"
+                    + " run out; check that birthDate is the person's date of birth");
           }
         }
-      } else if (SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER.equals(system)
-          && !SwedishPersonIdentifiers.isReservnummer(identifier.getValue())) {
-        error(context, path,
-            "A nationellt reservnummer is 8 digits, an optional hyphen, and two letters and two digits"
-                + " or three letters and one digit (not I, O, Q, V or W)");
+      } else {
+        SwedishPersonIdentifiers.reserveSystem(system)
+            .filter(reserve -> !reserve.accepts(identifier.getValue()))
+            .ifPresent(reserve -> error(context, path,
+                "A " + reserve.name() + " is " + reserve.formInWords() + " (HL7 Sweden)"));
+      }
+    }
+  }
+
+  /**
+   * The form (ten digits, the third 2 or more) is samverkan-orgnr-1 in the profile, where other
+   * validators see it too; the Luhn check digit, which FHIRPath cannot compute, is checked here.
+   */
+  private static void validateOrganisationsnummer(IValidationContext<IBaseResource> context, Organization organization) {
+    List<Identifier> identifiers = organization.getIdentifier();
+    for (int i = 0; i < identifiers.size(); i++) {
+      String value = identifiers.get(i).getValue();
+      if (ORGANISATIONSNUMMER.equals(identifiers.get(i).getSystem()) && value != null && value.matches("\\d{10}")) {
+        int expected = SwedishPersonIdentifiers.luhn(value.substring(0, 9));
+        if (expected != value.charAt(9) - '0') {
+          error(context, "Organization.identifier[" + i + "].value",
+              "The organisationsnummer's check digit is wrong: by the Luhn rule it would be " + expected);
+        }
       }
     }
   }
 
   private static void error(IValidationContext<IBaseResource> context, String path, String message) {
+    message(context, ResultSeverityEnum.ERROR, path, message);
+  }
+
+  private static void message(
+      IValidationContext<IBaseResource> context, ResultSeverityEnum severity, String path, String message) {
     SingleValidationMessage m = new SingleValidationMessage();
-    m.setSeverity(ResultSeverityEnum.ERROR);
+    m.setSeverity(severity);
     m.setLocationString(path);
     m.setMessage(message);
     m.setMessageId("samverkan-swedish-identifier");

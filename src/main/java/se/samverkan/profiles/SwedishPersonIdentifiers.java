@@ -2,10 +2,13 @@ package se.samverkan.profiles;
 
 import java.time.DateTimeException;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The rules of Swedish person identifiers (Skatteverket): personnummer and samordningsnummer
@@ -32,8 +35,65 @@ public final class SwedishPersonIdentifiers {
   private static final Pattern WRITTEN =
       Pattern.compile("^(\\d{2})?(\\d{6})([-+]?)(\\d{4})$");
 
-  private static final Pattern RESERVNUMMER =
-      Pattern.compile("^[0-9]{8}-?([A-HJ-NPR-UXYZ]{2}[0-9]{2}|[A-HJ-NPR-UXYZ]{3}[0-9])$");
+  public static final String LMA_NUMMER = "http://electronichealth.se/identifier/LMA-nummer";
+
+  /**
+   * A system that identifies a patient who has no personnummer or samordningsnummer, with the
+   * form its values take where one is documented ({@code form} null: none is, so none is checked).
+   */
+  public record ReserveIdentifierSystem(String system, String name, Pattern form, String formInWords) {
+    public boolean accepts(String value) {
+      return form == null || (value != null && form.matcher(value).matches());
+    }
+  }
+
+  private static final String DATE8 = "(1[89]|2[01])\\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\\d|3[01])";
+
+  /**
+   * Every other system a Samverkan patient may be identified by: the nationellt reservnummer,
+   * HL7 Sweden's LMA-nummer (hl7se.fhir.base 1.1.0, SEBaseLMANummer: system only, no form), and
+   * the regional reservnummer systems with the forms HL7 Sweden lists for them (basprofiler-r4,
+   * branch 51-restrict-the-personnummer-slice, PatientIdentifierConformancePatternSE.fsh, 2025-02-10).
+   * Where that branch writes {@code [K|M|X]} (which also allows "|"), the class is {@code [KMX]}.
+   */
+  public static final List<ReserveIdentifierSystem> RESERVE_SYSTEMS = List.of(
+      // The branch's national form, and the form of HL7 Sweden 1.1.0's own national example
+      // (20210325K069: eight digits, K/M/X, three digits), which the branch's regex refuses.
+      new ReserveIdentifierSystem(NATIONELLT_RESERVNUMMER, "nationellt reservnummer",
+          Pattern.compile("^[0-9]{8}(-?([A-HJ-NPR-UXYZ]{2}[0-9]{2}|[A-HJ-NPR-UXYZ]{3}[0-9])|[KMX][0-9]{3})$"),
+          "8 digits, then an optional hyphen and two letters and two digits or three letters and one digit"
+              + " (not I, O, Q, V or W), or K, M or X and three digits"),
+      new ReserveIdentifierSystem(LMA_NUMMER, "LMA-nummer", null, null),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.5", "Region Blekinge reservnummer",
+          // The branch's regex has no hyphen; its own example (20200501-AA8A) has one.
+          Pattern.compile("^" + DATE8 + "-?[A-Z]{2}[0-9][A-Z]$"),
+          "a date YYYYMMDD, an optional hyphen, two letters, a digit and a letter"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.97.3.1.3", "Region Stockholm (SLL) reservnummer",
+          Pattern.compile("^99[0-9]{10}$"), "12 digits starting with 99"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.113.11.0.2.1.1.1", "Västra Götalandsregionen reservnummer",
+          Pattern.compile("^[0-9]{8}[KMX](0[6-9]|[1-8][0-9])[0-9]$"),
+          "8 digits, K, M or X, and three digits from 060 to 899"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.219.1.10.10.1", "Region Skåne reservnummer",
+          Pattern.compile("^([0-9]{6}|[0-9]{8})[DEF][A-Z][01][A-Z]$"),
+          "6 or 8 digits, D, E or F, a letter, 0 or 1, and a letter"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.2", "Region Värmland reservnummer",
+          Pattern.compile("^[0-9]{8}S[FUXPL][0-9]([A-UW-Z]|[1-9])$"),
+          "8 digits, S, one of F, U, X, P, L, a digit, and a letter (not V) or a digit 1–9"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.3", "Region Örebro län reservnummer",
+          Pattern.compile("^" + DATE8 + "T[A-Z][0-9][A-J]$"), "a date YYYYMMDD, T, a letter, a digit and a letter A–J"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.269.1.1", "Region Västernorrland reservnummer",
+          Pattern.compile("^" + DATE8 + "[0-9]{3}R$"), "a date YYYYMMDD, three digits and R"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.1", "Region Sörmland reservnummer",
+          Pattern.compile("^" + DATE8 + "[A-Z]{2}[0-9][A-Z]$"), "a date YYYYMMDD, two letters, a digit and a letter"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.2", "Region Sörmland reservnummer (series 2)",
+          Pattern.compile("^(18500101|18600101)[MNKP](00[1-9]|[0-9][1-9][0-9]|[1-9][0-9]{2})$"),
+          "18500101 or 18600101, M, N, K or P, and three digits (not 000)"),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.129.2.1.3.2", "Inera CareLink reservnummer",
+          Pattern.compile("^(1[7-9]|20)[0-9]{2}(0[1-9]|1[0-2])(3[2-9]|[45][0-9])[0-9]{4}$"),
+          "12 digits: year, month, a day from 32 to 59, and four digits"));
+
+  private static final Map<String, ReserveIdentifierSystem> RESERVE_BY_SYSTEM =
+      RESERVE_SYSTEMS.stream().collect(Collectors.toUnmodifiableMap(ReserveIdentifierSystem::system, r -> r));
 
   private SwedishPersonIdentifiers() {}
 
@@ -124,8 +184,15 @@ public final class SwedishPersonIdentifiers {
     }
   }
 
-  public static boolean isReservnummer(String value) {
-    return value != null && RESERVNUMMER.matcher(value).matches();
+  /** The reserve identifier system (reservnummer, LMA-nummer) a canonical system is, if it is one. */
+  public static Optional<ReserveIdentifierSystem> reserveSystem(String system) {
+    return Optional.ofNullable(system).map(RESERVE_BY_SYSTEM::get);
+  }
+
+  /** Every system that identifies a Samverkan patient (samverkan-pat-1). */
+  public static List<String> patientSystems() {
+    return Stream.concat(Stream.of(PERSONNUMMER, SAMORDNINGSNUMMER), RESERVE_SYSTEMS.stream().map(ReserveIdentifierSystem::system))
+        .toList();
   }
 
   /** The Luhn (mod 10) check digit of the given digits, weights 2,1,2,1,… from the left. */

@@ -28,7 +28,7 @@ class EnforcementModesTest extends FhirServerTest {
 
   @Test
   void strictChecksEveryPatientWhetherOrNotItNamesTheProfile() {
-    assertThatThrownBy(() -> enforcer(ProfilesProperties.Enforcement.STRICT).enforce(brokenPatient(false)))
+    assertThatThrownBy(() -> enforcer(ProfilesProperties.Enforcement.STRICT).enforce(brokenPatient(false), null))
         .isInstanceOf(UnprocessableEntityException.class);
   }
 
@@ -36,8 +36,8 @@ class EnforcementModesTest extends FhirServerTest {
   void declaredChecksOnlyPatientsThatNameTheProfile() {
     ProfileEnforcementInterceptor declared = enforcer(ProfilesProperties.Enforcement.DECLARED);
 
-    assertThatCode(() -> declared.enforce(brokenPatient(false))).doesNotThrowAnyException();
-    assertThatThrownBy(() -> declared.enforce(brokenPatient(true)))
+    assertThatCode(() -> declared.enforce(brokenPatient(false), null)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> declared.enforce(brokenPatient(true), null))
         .isInstanceOf(UnprocessableEntityException.class);
   }
 
@@ -45,7 +45,7 @@ class EnforcementModesTest extends FhirServerTest {
   void offChecksNothing() {
     ProfileEnforcementInterceptor off = enforcer(ProfilesProperties.Enforcement.OFF);
 
-    assertThatCode(() -> off.enforce(brokenPatient(true))).doesNotThrowAnyException();
+    assertThatCode(() -> off.enforce(brokenPatient(true), null)).doesNotThrowAnyException();
   }
 
   private ProfileEnforcementInterceptor enforcer(ProfilesProperties.Enforcement mode) {

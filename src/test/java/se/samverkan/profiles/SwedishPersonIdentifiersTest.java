@@ -1,8 +1,18 @@
 package se.samverkan.profiles;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.LocalDate;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -51,9 +61,30 @@ class SwedishPersonIdentifiersTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"22950606-FH20, true", "98240301AA06, true", "22950606-IO20, false", "2295060-FH20, false"})
-  void reservnummerFormat(String value, boolean valid) {
-    assertThat(SwedishPersonIdentifiers.isReservnummer(value)).isEqualTo(valid);
+  @CsvSource({"22950606-FH20, true", "98240301AA06, true", "20210325K069, true", "22950606-IO20, false",
+      "2295060-FH20, false", "20210325A069, false"})
+  void nationalReservnummerFormat(String value, boolean valid) {
+    assertThat(SwedishPersonIdentifiers.reserveSystem(SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER).orElseThrow()
+        .accepts(value)).isEqualTo(valid);
+  }
+
+  @Test
+  void theProfileNamesExactlyTheSystemsTheRulesKnow() throws Exception {
+    JsonNode patient = new ObjectMapper().readTree(
+        Files.readString(Path.of("profiles/patient/StructureDefinition-SamverkanPatient.json")));
+    String pat1 = null;
+    for (JsonNode constraint : patient.at("/differential/element/0/constraint")) {
+      if (constraint.get("key").asText().equals("samverkan-pat-1")) {
+        pat1 = constraint.get("expression").asText();
+      }
+    }
+    assertThat(pat1).isNotNull();
+    Matcher quoted = Pattern.compile("system='([^']*)'").matcher(pat1);
+    List<String> named = new ArrayList<>();
+    while (quoted.find()) {
+      named.add(quoted.group(1));
+    }
+    assertThat(named).containsExactlyInAnyOrderElementsOf(SwedishPersonIdentifiers.patientSystems());
   }
 
   @ParameterizedTest

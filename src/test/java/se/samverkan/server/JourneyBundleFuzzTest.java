@@ -136,7 +136,9 @@ class JourneyBundleFuzzTest extends FhirServerTest {
     for (JsonNode entry : county.path("entry")) {
       for (JsonNode identifier : entry.path("resource").path("identifier")) {
         if (ORGANISATIONSNUMMER.equals(identifier.path("system").asText())) {
-          ((ObjectNode) identifier).put("value", "99" + identifier.path("value").asText().substring(2));
+          // Another number of the same form, with its Luhn check digit (SwedishIdentifierRules checks it).
+          String nine = "99" + identifier.path("value").asText().substring(2, 9);
+          ((ObjectNode) identifier).put("value", nine + SwedishPersonIdentifiers.luhn(nine));
         }
       }
     }
