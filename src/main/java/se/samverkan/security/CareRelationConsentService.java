@@ -11,7 +11,6 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import java.util.List;
 import org.hl7.fhir.r4.model.AuditEvent;
-import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 
 /**
@@ -85,12 +84,9 @@ public class CareRelationConsentService implements IConsentService {
     if (!resource.getIdElement().hasResourceType()) {
       // Not a stored resource but one contained in another (stored ones carry "Type/id"): it
       // stands or falls with its container. (HAPI's interceptor cannot drop a contained one: it
-      // replaces it while walking the container's list, and fails.) Also in a write's answer.
-      return ConsentOutcome.PROCEED;
-    }
-    if (isWrite(request) && resource instanceof OperationOutcome && !resource.getIdElement().hasIdPart()) {
-      // The server's own answer to a write (Prefer: return=OperationOutcome: HAPI's "created"
-      // message and the profile warnings), not stored data: withheld, the client got 204 and no body.
+      // replaces it while walking the container's list, and fails.) Also in a write's answer, and
+      // the server's own answer to a write (Prefer: return=OperationOutcome: HAPI's "created"
+      // message and the profile warnings), which was withheld: the client got 204 and no body.
       return ConsentOutcome.PROCEED;
     }
     if (isWrite(request)) {
