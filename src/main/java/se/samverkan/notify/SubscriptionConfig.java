@@ -1,10 +1,12 @@
 package se.samverkan.notify;
 
+import ca.uhn.fhir.broker.api.IChannelNamer;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.dao.data.IResourceModifiedDao;
+import ca.uhn.fhir.jpa.dao.tx.HapiTransactionService;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
-import ca.uhn.fhir.broker.api.IChannelNamer;
 import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryResourceMatcher;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannel;
@@ -12,16 +14,20 @@ import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannelFactory;
 import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.match.matcher.matching.IResourceModifiedConsumer;
 import ca.uhn.fhir.jpa.subscription.match.matcher.subscriber.SubscriptionMatchingListener;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
+import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
 import javax.sql.DataSource;
 import org.hl7.fhir.dstu2.model.Subscription;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
+import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import se.samverkan.security.AccessPolicy;
 import se.samverkan.server.FhirServerProperties;
 
@@ -71,6 +77,16 @@ public class SubscriptionConfig {
         return super.buildLinkedBlockingChannel(consumers, name);
       }
     };
+  }
+
+  /** HAPI's change records, except that a delete never overwrites the change before it. */
+  @Bean
+  @Primary
+  public PendingChangeBeforeDelete pendingChangeBeforeDelete(FhirContext fhirContext, IResourceModifiedDao records,
+      DaoRegistry daos, HapiTransactionService transactions, EntityManagerFactory entityManagerFactory,
+      ObjectProvider<IResourceModifiedConsumer> matching) {
+    return new PendingChangeBeforeDelete(fhirContext, records, daos, transactions,
+        SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), matching);
   }
 
   @Bean

@@ -74,6 +74,26 @@ class NotificationDeliveryTest extends FhirServerTest {
     assertThat(receiver.requests().get(0).body()).isEmpty();
   }
 
+  /**
+   * HAPI records a delete under the version it deleted, the key of the create still waiting for
+   * matching; the delete used to overwrite that record, so the create was never notified, or to
+   * fail with 409 when HAPI's job took the record at that moment (PendingChangeBeforeDelete).
+   */
+  @Test
+  void aResourceDeletedRightAfterItWasCreatedIsStillNotifiedAsCreated() {
+    String tag = TestPeople.uniqueId();
+    subscribe("Goal?_tag=" + TestPeople.TEST_ID + "|" + tag, "application/fhir+json");
+    IdType goal = create(goal(tag));
+
+    HttpResponse<String> delete = send("DELETE", "/Goal/" + goal.getIdPart(), null);
+
+    assertThat(delete.statusCode()).as(delete.body()).isIn(200, 204);
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.delivered().size() == 1);
+    Bundle notification = fhirContext.newJsonParser().parseResource(Bundle.class, receiver.requests().get(0).body());
+    assertThat(notification.getEntry().get(1).getFullUrl()).endsWith("/Goal/" + goal.getIdPart());
+    assertThat(notification.getEntry().get(1).getRequest().getMethod()).isEqualTo(Bundle.HTTPVerb.POST);
+  }
+
   @Test
   void aFailingEndpointIsRetriedWithBackOffMarkedErrorAndRecovers() {
     receiver.answer(503);
