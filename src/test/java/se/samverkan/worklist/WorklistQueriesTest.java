@@ -248,6 +248,14 @@ class WorklistQueriesTest extends FhirServerTest {
         .containsExactly(1, 5);
   }
 
+  @Test
+  void nutritionScreeningsOfAPatientNewestFirst() {
+    Bundle screenings = searchBundle("/Observation?code=http://loinc.org%7C107114-1&patient=Patient/"
+        + idOf("Patient", ASTRID) + "&_sort=-date");
+    assertThat(ids(screenings, null)).containsExactly("journey-a-mna-sf-1");
+    assertThat(((Observation) screenings.getEntryFirstRep().getResource()).getValueIntegerType().getValue()).isEqualTo(9);
+  }
+
   // --- Listed at a vårdcentral, visited the ED in the last 72 hours, meets the inclusion criteria
 
   @Test
