@@ -59,11 +59,12 @@ import se.samverkan.profiles.SwedishPersonIdentifiers;
 /**
  * Writes a synthetic population of frail older people in the sample county as FHIR transaction
  * bundles that {@link ExampleLoader} loads: {@code 00-county.json} (copied from examples/), then
- * {@code population-0001.json}, … with {@value #PATIENTS_PER_BUNDLE} patients each. Per patient,
- * in the shapes of the journeys: Patient, 3–10 Conditions, CareTeam, CFS, geriatric risk profile,
- * AMP with the patient's wishes, for some a SIP with Consent, for some an ED visit with screening,
- * three months of self-monitoring (weight, blood pressure, SpO2), weekly NEWS2 with the respiratory
- * rate and ACVPU it was scored from, and an MNA-SF nutrition screening at inclusion and at follow-up.
+ * {@code population-0001.json}, … with {@value #PATIENTS_PER_BUNDLE} patients each (fewer when
+ * they would reach {@value #ENTRY_LIMIT} entries). Per patient, in the shapes of the journeys:
+ * Patient, 3–10 Conditions, CareTeam, CFS, geriatric risk profile, AMP with the patient's wishes,
+ * for some a SIP with Consent, for some an ED visit with screening, three months of
+ * self-monitoring (weight, blood pressure, SpO2), weekly NEWS2 with the respiratory rate and ACVPU
+ * it was scored from, and an MNA-SF nutrition screening at inclusion and at follow-up.
  *
  * <p>Deterministic: the same seed and number of patients give byte-identical files (fixed
  * reference date, {@link Random} from the seed, name-based UUIDs). Patient i is the same person
