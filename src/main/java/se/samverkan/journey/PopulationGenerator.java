@@ -59,10 +59,12 @@ import se.samverkan.profiles.SwedishPersonIdentifiers;
 /**
  * Writes a synthetic population of frail older people in the sample county as FHIR transaction
  * bundles that {@link ExampleLoader} loads: {@code 00-county.json} (copied from examples/), then
- * {@code population-0001.json}, … with {@value #PATIENTS_PER_BUNDLE} patients each. Per patient,
- * in the shapes of the journeys: Patient, 3–10 Conditions, CareTeam, CFS, geriatric risk profile,
- * AMP with the patient's wishes, for some a SIP with Consent, for some an ED visit with screening,
- * three months of self-monitoring (weight, blood pressure, SpO2) and weekly NEWS2.
+ * {@code population-0001.json}, … with {@value #PATIENTS_PER_BUNDLE} patients each (fewer when
+ * they would reach {@value #ENTRY_LIMIT} entries). Per patient, in the shapes of the journeys:
+ * Patient, 3–10 Conditions, CareTeam, CFS, geriatric risk profile, AMP with the patient's wishes,
+ * for some a SIP with Consent, for some an ED visit with screening, three months of
+ * self-monitoring (weight, blood pressure, SpO2), weekly NEWS2 with the respiratory rate and ACVPU
+ * it was scored from, and an MNA-SF nutrition screening at inclusion and at follow-up.
  *
  * <p>Deterministic: the same seed and number of patients give byte-identical files (fixed
  * reference date, {@link Random} from the seed, name-based UUIDs). Patient i is the same person
@@ -77,18 +79,25 @@ public final class PopulationGenerator {
   /** "Today" of the examples; every date is relative to it, none to the wall clock. */
   static final LocalDate REFERENCE_DATE = LocalDate.of(2026, 11, 2);
   /**
-   * About 600 entries a bundle, never 800: loading a bundle again, HAPI 8.8 prefetches the
+   * About 740 entries a bundle, never 800 (ENTRY_LIMIT): loading a bundle again, HAPI 8.8 prefetches the
    * matched resources in chunks of 800 and asserts each chunk is smaller than that, so with
    * assertions on (as in tests) a transaction updating 800 or more resources fails. The
    * benchmark writes one patient a bundle instead: HAPI's check that no two conditional entries
    * of a transaction match the same resource costs entries² (docs/performance.md).
    */
   static final int PATIENTS_PER_BUNDLE = 5;
+  /**
+   * A bundle holds fewer entries than this (the HAPI prefetch limit above). Five patients average
+   * about 740; should five large ones together reach it, the bundle closes early.
+   */
+  static final int ENTRY_LIMIT = 800;
   /** Self-monitoring spans at least this many days up to the reference date. */
   static final int MONITORING_DAYS = 90;
   /** Every third day: two to three times a week. */
   static final int MEASUREMENT_INTERVAL_DAYS = 3;
   static final int NEWS2_INTERVAL_DAYS = 7;
+  /** The MNA-SF is repeated this many days after the one at inclusion (on or before the reference date). */
+  static final int MNA_SF_FOLLOW_UP_DAYS = 90;
   static final double ED_VISIT_SHARE = 0.05;
   /** Patients (besides those with an ED visit) with a spell of deterioration at home. */
   static final double DETERIORATION_SHARE = 0.10;
@@ -106,6 +115,12 @@ public final class PopulationGenerator {
   static final String UCUM = "http://unitsofmeasure.org";
   static final String OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category";
   static final String INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+  /**
+   * The LOINC answers of 67775-7 for alert and for new confusion, the only two a nurse's round
+   * gives (Vitals.Round#alert); the profile's ValueSet acvpu lists all five.
+   */
+  static final String ACVPU_ALERT = "LA9340-6";
+  static final String ACVPU_CONFUSED = "LA6560-2";
 
   /** The people of the journeys in examples/: never given to a generated person. */
   static final Set<String> JOURNEY_NUMBERS =
@@ -228,20 +243,29 @@ public final class PopulationGenerator {
     Set<String> taken = new HashSet<>();
     int bundles = 0;
     int resources = 0;
-    for (int first = 1; first <= patients; first += perBundle) {
-      Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-      for (int index = first; index < first + perBundle && index <= patients; index++) {
-        Person person = new Person(index, new Random(people.nextLong()), taken);
-        entries(person).forEach(bundle::addEntry);
+    Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+    int inBundle = 0;
+    for (int index = 1; index <= patients; index++) {
+      List<BundleEntryComponent> person = entries(new Person(index, new Random(people.nextLong()), taken));
+      if (inBundle == perBundle || bundle.getEntry().size() + person.size() >= ENTRY_LIMIT) {
+        resources += writeBundle(bundle, out, ++bundles);
+        bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        inBundle = 0;
       }
-      bundles++;
-      resources += bundle.getEntry().size();
-      Path file = out.resolve(String.format(Locale.ROOT, "population-%04d.json", bundles));
-      try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-        json.encodeResourceToWriter(bundle, writer);
-      }
+      person.forEach(bundle::addEntry);
+      inBundle++;
     }
+    resources += writeBundle(bundle, out, ++bundles);
     return new Result(patients, bundles, resources, out);
+  }
+
+  /** Writes population-NNNN.json and answers how many entries it holds. */
+  private int writeBundle(Bundle bundle, Path out, int number) throws IOException {
+    Path file = out.resolve(String.format(Locale.ROOT, "population-%04d.json", number));
+    try (Writer writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      json.encodeResourceToWriter(bundle, writer);
+    }
+    return bundle.getEntry().size();
   }
 
   /** Everything about one person, in a fixed order (the order the random draws are made in). */
@@ -271,6 +295,8 @@ public final class PopulationGenerator {
     }
     entries.addAll(selfMonitoring(p));
     entries.addAll(news2(p));
+    // Last, so that the draws for everything above stay as they were before MNA-SF was added.
+    entries.addAll(mnaSf(p));
     return entries;
   }
 
@@ -760,9 +786,37 @@ public final class PopulationGenerator {
     for (LocalDate day = p.monitoringStart.plusDays(p.random.nextInt(NEWS2_INTERVAL_DAYS));
         !day.isAfter(REFERENCE_DATE); day = day.plusDays(NEWS2_INTERVAL_DAYS)) {
       n++;
-      entries.add(news2(p, n, at(day, 9 * 60 + p.random.nextInt(6 * 60)), p.vitals.nurseRound(day), nurse.copy()));
+      ZonedDateTime time = at(day, 9 * 60 + p.random.nextInt(6 * 60));
+      Vitals.Round round = p.vitals.nurseRound(day);
+      entries.add(respiratoryRate(p, n, time.minusMinutes(10), round.respirationRate(), nurse.copy()));
+      entries.add(acvpu(p, n, time.minusMinutes(5), round.alert(), nurse.copy()));
+      entries.add(news2(p, n, time, round, nurse.copy()));
     }
     return entries;
+  }
+
+  /** Counted by the nurse for NEWS2 (SamverkanRespiratoryRate). */
+  private BundleEntryComponent respiratoryRate(Person p, int n, ZonedDateTime time, int perMinute, Reference nurse) {
+    Observation rate = observation("SamverkanRespiratoryRate", "vital-signs", "Vital Signs", p);
+    rate.setText(narrative("Andningsfrekvens " + perMinute + " andetag/min"));
+    rate.setCode(concept(LOINC, "9279-1", "Respiratory rate").setText("Andningsfrekvens"));
+    rate.setEffective(dateTime(time));
+    rate.addPerformer(nurse);
+    rate.setValue(quantity(BigDecimal.valueOf(perMinute), "breaths/minute", "/min"));
+    return entry(p, "respiratory-rate-" + n, rate);
+  }
+
+  /** Level of consciousness for NEWS2 (SamverkanACVPU): alert, or new confusion in a bad spell. */
+  private BundleEntryComponent acvpu(Person p, int n, ZonedDateTime time, boolean alert, Reference nurse) {
+    Observation acvpu = observation("SamverkanACVPU", "exam", "Exam", p);
+    String text = alert ? "A, vaken" : "C, nytillkommen förvirring";
+    acvpu.setText(narrative("Medvetandegrad (ACVPU): " + text));
+    acvpu.setCode(concept(LOINC, "67775-7", "Level of responsiveness").setText("Medvetandegrad (ACVPU)"));
+    acvpu.setEffective(dateTime(time));
+    acvpu.addPerformer(nurse);
+    acvpu.setValue(alert ? concept(LOINC, ACVPU_ALERT, "Alert").setText(text)
+        : concept(LOINC, ACVPU_CONFUSED, "Confused").setText(text));
+    return entry(p, "acvpu-" + n, acvpu);
   }
 
   private BundleEntryComponent news2(Person p, int n, ZonedDateTime time, Vitals.Round round, Reference nurse) {
@@ -785,7 +839,47 @@ public final class PopulationGenerator {
     news2Component(news2, "news2-consciousness", "NEWS2 medvetandegrad (ACVPU), delpoäng",
         round.consciousnessScore());
     news2Component(news2, "news2-temperature", "NEWS2 kroppstemperatur, delpoäng", round.temperatureScore());
+    news2.addDerivedFrom(ref(p, "respiratory-rate-" + n)).addDerivedFrom(ref(p, "acvpu-" + n));
     return entry(p, "news2-" + n, news2);
+  }
+
+  /**
+   * MNA-SF at inclusion (by the vårdcentral's coordination nurse, the day of the CFS) and
+   * MNA_SF_FOLLOW_UP_DAYS later. Scores fall with frailty and dementia (the MNA-SF items weigh
+   * mobility and neuropsychological problems) and spread over all three bands; the follow-up moves
+   * a point or so, down after a spell of deterioration.
+   */
+  private List<BundleEntryComponent> mnaSf(Person p) {
+    double expected = 13.5 - 0.9 * Math.max(0, p.frailty - 3) - (p.has("F03.9") ? 1.5 : 0);
+    int atInclusion = clampScore(Math.round(expected + 1.6 * p.random.nextGaussian()));
+    LocalDate followUpDay = p.teamStart.plusDays(MNA_SF_FOLLOW_UP_DAYS);
+    int atFollowUp = clampScore(Math.round(atInclusion + 0.8 * p.random.nextGaussian()
+        - (p.vitals.severity(followUpDay) > 0 || p.edVisitStart != null ? 1 : 0)));
+    Reference nurse = p.coordinator().practitionerRole();
+    return List.of(
+        mnaSf(p, 1, at(p.teamStart, 11 * 60 + p.random.nextInt(60)), atInclusion, nurse),
+        mnaSf(p, 2, at(followUpDay, 10 * 60 + p.random.nextInt(4 * 60)), atFollowUp, nurse.copy()));
+  }
+
+  private static int clampScore(long score) {
+    return (int) Math.max(0, Math.min(14, score));
+  }
+
+  private BundleEntryComponent mnaSf(Person p, int n, ZonedDateTime time, int score, Reference nurse) {
+    // Bands of the MNA-SF (max. 14): 12-14 normal, 8-11 at risk, 0-7 malnourished (Ann Saudi Med
+    // 2016;36(5):346, table 1, https://pmc.ncbi.nlm.nih.gov/articles/PMC6074319/; the Academy of
+    // Nutrition and Dietetics' screening review, https://www.andeal.org/topic.cfm?menu=5382&cat=5926).
+    String band = score >= 12 ? "normalt nutritionstillstånd (12-14 poäng)"
+        : score >= 8 ? "risk för undernäring (8-11 poäng)" : "undernäring (0-7 poäng)";
+    Observation mnaSf = observation("SamverkanMNASF", "survey", "Survey", p);
+    mnaSf.setText(narrative("MNA-SF totalpoäng: " + score + ", " + band + "."));
+    mnaSf.setCode(concept(LOINC, "107114-1", null).setText("MNA-SF totalpoäng"));
+    mnaSf.setEffective(dateTime(time));
+    mnaSf.addPerformer(nurse);
+    mnaSf.setValue(new IntegerType(score));
+    mnaSf.addInterpretation(score >= 12 ? concept(INTERPRETATION, "N", "Normal").setText(band)
+        : concept(INTERPRETATION, "A", "Abnormal").setText(band));
+    return entry(p, "mna-sf-" + n, mnaSf);
   }
 
   private static void news2Component(Observation news2, String code, String display, int score) {

@@ -149,7 +149,7 @@ class PopulationGeneratorTest {
         conditions.merge(subject, 1, Integer::sum);
       }
       String profile = resource.path("meta").path("profile").path(0).asText();
-      if (profile.matches(".*/Samverkan(BodyWeight|BloodPressure|OxygenSaturation|NEWS2)$")) {
+      if (profile.matches(".*/Samverkan(BodyWeight|BloodPressure|OxygenSaturation|NEWS2|RespiratoryRate|ACVPU)$")) {
         LocalDate day = OffsetDateTime.parse(resource.path("effectiveDateTime").asText()).toLocalDate();
         measured.computeIfAbsent(subject, s -> new TreeMap<>())
             .computeIfAbsent(profile.substring(profile.lastIndexOf('/') + 1), p -> new ArrayList<>()).add(day);
@@ -159,13 +159,13 @@ class PopulationGeneratorTest {
       String patient = patientEntry.path("fullUrl").asText();
       assertThat(conditions.get(patient)).as("conditions of " + patient).isBetween(3, 10);
       Map<String, List<LocalDate>> kinds = measured.get(patient);
-      assertThat(kinds).containsOnlyKeys(
-          "SamverkanBodyWeight", "SamverkanBloodPressure", "SamverkanOxygenSaturation", "SamverkanNEWS2");
+      assertThat(kinds).containsOnlyKeys("SamverkanBodyWeight", "SamverkanBloodPressure",
+          "SamverkanOxygenSaturation", "SamverkanNEWS2", "SamverkanRespiratoryRate", "SamverkanACVPU");
       kinds.forEach((kind, days) -> {
         LocalDate first = days.stream().min(LocalDate::compareTo).orElseThrow();
         LocalDate last = days.stream().max(LocalDate::compareTo).orElseThrow();
         assertThat(last).isBeforeOrEqualTo(LocalDate.of(2026, 11, 2));
-        if (!kind.equals("SamverkanNEWS2")) {
+        if (!kind.matches("SamverkanNEWS2|SamverkanRespiratoryRate|SamverkanACVPU")) {
           assertThat(ChronoUnit.DAYS.between(first, last)).as(kind + " of " + patient).isGreaterThanOrEqualTo(90);
           assertThat(days.size()).as("two to three times a week").isBetween(90 / 7 * 2, 90 / 7 * 3 + 3);
         } else {
@@ -173,6 +173,99 @@ class PopulationGeneratorTest {
         }
       });
     }
+  }
+
+  @Test
+  void everyPatientHasAnMnaSfAtInclusionAndNinetyDaysLaterWithTheBandOfItsScore() {
+    Map<String, List<JsonNode>> screenings = new HashMap<>();
+    for (JsonNode resource : observations("107114-1")) {
+      screenings.computeIfAbsent(resource.path("subject").path("reference").asText(), s -> new ArrayList<>()).add(resource);
+    }
+    for (JsonNode patientEntry : patientEntries()) {
+      String patient = patientEntry.path("fullUrl").asText();
+      List<JsonNode> mnaSf = screenings.get(patient);
+      assertThat(mnaSf).as("MNA-SF of " + patient).hasSize(2);
+      LocalDate first = OffsetDateTime.parse(mnaSf.get(0).path("effectiveDateTime").asText()).toLocalDate();
+      LocalDate second = OffsetDateTime.parse(mnaSf.get(1).path("effectiveDateTime").asText()).toLocalDate();
+      assertThat(ChronoUnit.DAYS.between(first, second)).isEqualTo(90);
+      assertThat(second).isBeforeOrEqualTo(LocalDate.of(2026, 11, 2));
+      for (JsonNode screening : mnaSf) {
+        assertThat(screening.at("/meta/profile/0").asText()).endsWith("/SamverkanMNASF");
+        int score = screening.path("valueInteger").asInt(-1);
+        assertThat(score).isBetween(0, 14);
+        // 12-14 normal nutritional status, below that at risk (8-11) or malnourished (0-7).
+        assertThat(screening.at("/interpretation/0/coding/0/code").asText()).as("score " + score)
+            .isEqualTo(score >= 12 ? "N" : "A");
+        assertThat(screening.at("/interpretation/0/text").asText())
+            .contains(score >= 12 ? "12-14" : score >= 8 ? "8-11" : "0-7");
+      }
+    }
+  }
+
+  /** A frail population is not all well fed: every band occurs, and the frailer score lower. */
+  @Test
+  void mnaSfScoresSpanTheThreeBandsAndFallWithFrailty() throws IOException {
+    Path hundred = tmp.resolve("hundred");
+    new PopulationGenerator(SEED).write(100, hundred, COUNTY);
+    Map<String, Integer> frailty = new HashMap<>();
+    List<int[]> scores = new ArrayList<>(); // {frailty, MNA-SF}
+    List<JsonNode> mnaSf = new ArrayList<>();
+    for (Path file : populationFiles(hundred)) {
+      for (JsonNode entry : JSON.readTree(file.toFile()).path("entry")) {
+        JsonNode resource = entry.path("resource");
+        String code = resource.at("/code/coding/0/code").asText();
+        if (code.equals("763264000")) {
+          frailty.put(resource.at("/subject/reference").asText(), resource.path("valueInteger").asInt());
+        } else if (code.equals("107114-1")) {
+          mnaSf.add(resource);
+        }
+      }
+    }
+    for (JsonNode screening : mnaSf) {
+      scores.add(new int[] {frailty.get(screening.at("/subject/reference").asText()), screening.path("valueInteger").asInt()});
+    }
+
+    assertThat(scores).anyMatch(s -> s[1] >= 12).anyMatch(s -> s[1] >= 8 && s[1] <= 11).anyMatch(s -> s[1] <= 7);
+    double fit = scores.stream().filter(s -> s[0] <= 4).mapToInt(s -> s[1]).average().orElseThrow();
+    double frail = scores.stream().filter(s -> s[0] >= 6).mapToInt(s -> s[1]).average().orElseThrow();
+    assertThat(frail).as("mean MNA-SF at CFS 6-9 vs CFS 1-4").isLessThan(fit - 1);
+  }
+
+  @Test
+  void everyNews2IsDerivedFromTheRespiratoryRateAndACVPUOfItsRoundAndScoresThem() {
+    Map<String, JsonNode> byFullUrl = new HashMap<>();
+    entries.forEach(e -> byFullUrl.put(e.path("fullUrl").asText(), e.path("resource")));
+    List<JsonNode> news2s = entries.stream().map(e -> e.path("resource"))
+        .filter(r -> r.at("/code/coding/0/code").asText().equals("news2-total")).toList();
+    assertThat(news2s).isNotEmpty();
+    int confused = 0;
+    for (JsonNode news2 : news2s) {
+      Map<String, JsonNode> sources = new HashMap<>();
+      for (JsonNode derivedFrom : news2.path("derivedFrom")) {
+        JsonNode source = byFullUrl.get(derivedFrom.path("reference").asText());
+        assertThat(source).as("derivedFrom resolves in the bundle").isNotNull();
+        assertThat(source.path("subject")).isEqualTo(news2.path("subject"));
+        sources.put(source.at("/code/coding/0/code").asText(), source);
+      }
+      assertThat(sources).containsOnlyKeys("9279-1", "67775-7");
+
+      JsonNode rate = sources.get("9279-1");
+      assertThat(rate.at("/meta/profile/0").asText()).endsWith("/SamverkanRespiratoryRate");
+      assertThat(rate.at("/valueQuantity/code").asText()).isEqualTo("/min");
+      int perMinute = rate.at("/valueQuantity/value").asInt();
+      // NEWS2 chart (Royal College of Physicians 2017): <=8 scores 3, 9-11 1, 12-20 0, 21-24 2, >=25 3.
+      int expected = perMinute <= 8 ? 3 : perMinute <= 11 ? 1 : perMinute <= 20 ? 0 : perMinute <= 24 ? 2 : 3;
+      assertThat(subScore(news2, "news2-respiration-rate")).as(perMinute + "/min").isEqualTo(expected);
+
+      JsonNode acvpu = sources.get("67775-7");
+      assertThat(acvpu.at("/meta/profile/0").asText()).endsWith("/SamverkanACVPU");
+      String answer = acvpu.at("/valueCodeableConcept/coding/0/code").asText();
+      assertThat(answer).isIn("LA9340-6", "LA6560-2");
+      // Alert scores 0; new confusion (C), like V, P and U, scores 3.
+      assertThat(subScore(news2, "news2-consciousness")).as(answer).isEqualTo(answer.equals("LA9340-6") ? 0 : 3);
+      confused += answer.equals("LA9340-6") ? 0 : 1;
+    }
+    assertThat(confused).as("new confusion is rare, in a bad spell only").isLessThan(news2s.size() / 10);
   }
 
   @Test
@@ -213,6 +306,20 @@ class PopulationGeneratorTest {
         }
       }
     }
+  }
+
+  private static List<JsonNode> observations(String code) {
+    return entries.stream().map(e -> e.path("resource"))
+        .filter(r -> r.at("/code/coding/0/code").asText().equals(code)).toList();
+  }
+
+  private static int subScore(JsonNode news2, String code) {
+    for (JsonNode component : news2.path("component")) {
+      if (component.at("/code/coding/0/code").asText().equals(code)) {
+        return component.path("valueInteger").asInt();
+      }
+    }
+    throw new AssertionError("no component " + code);
   }
 
   private static List<JsonNode> patientEntries() {

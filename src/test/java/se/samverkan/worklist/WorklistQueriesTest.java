@@ -213,14 +213,17 @@ class WorklistQueriesTest extends FhirServerTest {
   // --- The latest value of each self-monitored vital sign; the NEWS2 trend over 14 days
 
   @Test
-  void latestValueOfEachSelfMonitoredVitalSign() {
+  void latestValueOfEachVitalSign() {
     String bertil = idOf("Patient", BERTIL);
+    // The nurse's respiratory rate for NEWS2 is a vital sign too; ACVPU (category exam) is not.
     assertThat(ids(searchBundle("/Observation/$lastn?patient=Patient/" + bertil + "&category=vital-signs"), null))
-        .containsExactlyInAnyOrder("journey-b-weight-3", "journey-b-blood-pressure-3", "journey-b-oxygen-saturation-3");
+        .containsExactlyInAnyOrder("journey-b-weight-3", "journey-b-blood-pressure-3", "journey-b-oxygen-saturation-3",
+            "journey-b-respiratory-rate-1");
     assertThat(ids(searchBundle("/Observation/$lastn?patient=Patient/" + bertil + "&category=vital-signs&max=2"), null))
         .containsExactlyInAnyOrder(
             "journey-b-weight-3", "journey-b-blood-pressure-3", "journey-b-oxygen-saturation-3",
-            "journey-b-weight-2", "journey-b-blood-pressure-2", "journey-b-oxygen-saturation-2");
+            "journey-b-weight-2", "journey-b-blood-pressure-2", "journey-b-oxygen-saturation-2",
+            "journey-b-respiratory-rate-1");
   }
 
   @Test
@@ -243,6 +246,14 @@ class WorklistQueriesTest extends FhirServerTest {
     assertThat(trend.getEntry().stream()
             .map(e -> ((Observation) e.getResource()).getValueIntegerType().getValue()).toList())
         .containsExactly(1, 5);
+  }
+
+  @Test
+  void nutritionScreeningsOfAPatientNewestFirst() {
+    Bundle screenings = searchBundle("/Observation?code=http://loinc.org%7C107114-1&patient=Patient/"
+        + idOf("Patient", ASTRID) + "&_sort=-date");
+    assertThat(ids(screenings, null)).containsExactly("journey-a-mna-sf-1");
+    assertThat(((Observation) screenings.getEntryFirstRep().getResource()).getValueIntegerType().getValue()).isEqualTo(9);
   }
 
   // --- Listed at a vårdcentral, visited the ED in the last 72 hours, meets the inclusion criteria
@@ -295,7 +306,7 @@ class WorklistQueriesTest extends FhirServerTest {
             .filter(r -> !types.contains(r.fhirType())).map(WorklistQueriesTest::businessId).toList())
         .containsExactlyInAnyOrder(
             "193903149825", "journey-a-ed-visit", "journey-a-ed-screening", "journey-a-cfs-1",
-            "journey-a-geriatric-risk-profile-1", "journey-a-condition-copd", "journey-a-careteam",
+            "journey-a-geriatric-risk-profile-1", "journey-a-mna-sf-1", "journey-a-condition-copd", "journey-a-careteam",
             "journey-a-goal-home", "journey-a-goal-no-icu", "journey-a-amp", "journey-a-followup-call");
     assertThat(ids(everything, null)).contains(
         "SE2321000081-SV2081", "SE2120000837-SV1081", "SE2321000081-SVP001", "SE2321000081-SVU003");
