@@ -13,7 +13,8 @@ import se.samverkan.server.ServerInterceptor;
 
 /**
  * {@code ValueSet/$expand?url=…} of a value set that includes the whole of a code system this
- * server does not hold (condition-code: all of ICD-10-SE and SNOMED CT) cannot be answered here.
+ * server does not hold (condition-code: all of ICD-10-SE, KSH97-P and SNOMED CT; careplan-activity-code:
+ * all of KVÅ) cannot be answered here.
  * HAPI 8.8 fails such an expansion as an internal error (TermReadSvcImpl#expandValueSetHandleIncludeOrExclude,
  * HAPI-0888: 500); this says so first, with 422 and issue code not-supported.
  */

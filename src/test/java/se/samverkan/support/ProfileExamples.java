@@ -16,7 +16,7 @@ public final class ProfileExamples {
 
   /** Load order: what others refer to first. */
   private static final Map<String, Integer> ORDER =
-      Map.of("Organization", 0, "Practitioner", 1, "PractitionerRole", 2, "Patient", 3, "Encounter", 4,
+      Map.of("Organization", 0, "Practitioner", 1, "PractitionerRole", 2, "Patient", 3, "RelatedPerson", 4, "Encounter", 4,
           "Consent", 5, "Goal", 6, "CareTeam", 7, "Condition", 8);
 
   private ProfileExamples() {}
