@@ -33,7 +33,24 @@ public enum Message {
   NO_RECORDED_OWNER_DELETE("ownership.no-recorded-owner.delete"),
   NOT_THE_OWNER_CHANGE("ownership.not-the-owner.change"),
   NOT_THE_OWNER_DELETE("ownership.not-the-owner.delete"),
-  NO_CARE_PROVIDER("ownership.no-care-provider");
+  NO_CARE_PROVIDER("ownership.no-care-provider"),
+  // security: the token (FhirAuthErrors)
+  TOKEN_REQUIRED_GET_ONE_HERE("token.required.get-one-here"),
+  TOKEN_REQUIRED_GET_ONE_ELSEWHERE("token.required.get-one-elsewhere"),
+  TOKEN_REFUSED_GET_ONE_HERE("token.refused.get-one-here"),
+  TOKEN_REFUSED_GET_ONE_ELSEWHERE("token.refused.get-one-elsewhere"),
+  TOKEN_DOES_NOT_ALLOW("token.does-not-allow"),
+  // server: answers before HAPI (ErrorOutcomes) and the one answer for a failure of ours
+  MALFORMED_REQUEST("http.malformed-request"),
+  HTTP_TOKEN_REQUIRED("http.401"),
+  HTTP_NOT_ALLOWED("http.403"),
+  HTTP_NOTHING_HERE("http.404"),
+  HTTP_METHOD_NOT_ALLOWED("http.405"),
+  HTTP_TOO_LATE("http.408"),
+  HTTP_TOO_LARGE("http.413"),
+  HTTP_VERSION("http.505"),
+  HTTP_REFUSED("http.refused"),
+  INTERNAL_ERROR("http.500");
 
   private final String id;
 

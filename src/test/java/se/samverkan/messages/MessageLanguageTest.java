@@ -81,6 +81,17 @@ class MessageLanguageTest extends FhirServerTest {
     assertThat(issue(response, "resource.not-known").getDiagnostics()).isEqualTo("Resursen Patient/no-such-patient är inte känd");
   }
 
+  /** A refusal before HAPI (the token check, ErrorOutcomes) takes the language too. */
+  @Test
+  void aRequestWithoutTokenIsToldInSwedishWhereTokensComeFrom() {
+    HttpResponse<String> response = get("/Patient/example-greta", "Authorization", "", "Accept-Language", "sv-SE");
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(issue(response, "token.required.get-one-here").getDiagnostics())
+        .startsWith("En åtkomsttoken (bearer token) krävs: Authorization: Bearer <åtkomsttoken>. Hämta en från http");
+    assertThat(response.headers().firstValue("Content-Language")).hasValue("sv");
+  }
+
   private static String greta() {
     return ProfileExamples.read("patient/examples/Patient-example-greta.json").replace("\"id\": \"example-greta\",", "");
   }
