@@ -19,6 +19,8 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 import se.samverkan.server.ServerInterceptor;
 
 /**
@@ -94,6 +96,6 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
         outcome.addIssue(new OperationOutcome.OperationOutcomeIssueComponent()
             .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
             .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-            .setDiagnostics(resource.fhirType() + " does not conform to " + String.join(", ", profiles))));
+            .setDiagnostics(Messages.english(Message.DOES_NOT_CONFORM, resource.fhirType(), String.join(", ", profiles)))));
   }
 }

@@ -11,6 +11,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * The Patient rules that FHIRPath cannot express: a personnummer's or samordningsnummer's date
@@ -50,18 +52,15 @@ public class SwedishIdentifierRules implements IValidatorModule {
             // Not an error: when a day's birth numbers run out, Skatteverket gives a personnummer
             // with a nearby date, so the person's real birthDate differs from it. Neither date is
             // repeated: both are personal data.
-            message(context, ResultSeverityEnum.WARNING, "Patient.birthDate",
-                "Patient.birthDate differs from the date in the "
-                    + (samordningsnummer ? "samordningsnummer" : "personnummer")
-                    + ". This is accepted, since Skatteverket gives a nearby date when a day's birth numbers"
-                    + " run out; check that birthDate is the person's date of birth");
+            message(context, ResultSeverityEnum.WARNING, "Patient.birthDate", Messages.english(samordningsnummer
+                ? Message.BIRTHDATE_DIFFERS_SAMORDNINGSNUMMER : Message.BIRTHDATE_DIFFERS_PERSONNUMMER));
           }
         }
       } else {
         SwedishPersonIdentifiers.reserveSystem(system)
             .filter(reserve -> !reserve.accepts(identifier.getValue()))
             .ifPresent(reserve -> error(context, path,
-                "A " + reserve.name() + " is " + reserve.formInWords() + " (HL7 Sweden)"));
+                Messages.english(Message.RESERVE_FORM, reserve.name(), reserve.formInWords())));
       }
     }
   }
@@ -78,7 +77,7 @@ public class SwedishIdentifierRules implements IValidatorModule {
         int expected = SwedishPersonIdentifiers.luhn(value.substring(0, 9));
         if (expected != value.charAt(9) - '0') {
           error(context, "Organization.identifier[" + i + "].value",
-              "The organisationsnummer's check digit is wrong: by the Luhn rule it would be " + expected);
+              Messages.english(Message.ORGANISATIONSNUMMER_CHECK_DIGIT, expected));
         }
       }
     }

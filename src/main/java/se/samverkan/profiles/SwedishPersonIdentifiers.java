@@ -9,6 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * The rules of Swedish person identifiers (Skatteverket): personnummer and samordningsnummer
@@ -61,36 +63,40 @@ public final class SwedishPersonIdentifiers {
       // (20210325K069: eight digits, K/M/X, three digits), which the branch's regex refuses.
       new ReserveIdentifierSystem(NATIONELLT_RESERVNUMMER, "nationellt reservnummer",
           Pattern.compile("^[0-9]{8}(-?([A-HJ-NPR-UXYZ]{2}[0-9]{2}|[A-HJ-NPR-UXYZ]{3}[0-9])|[KMX][0-9]{3})$"),
-          "8 digits, then an optional hyphen and two letters and two digits or three letters and one digit"
-              + " (not I, O, Q, V or W), or K, M or X and three digits"),
+          form("national")),
       new ReserveIdentifierSystem(LMA_NUMMER, "LMA-nummer", null, null),
       new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.5", "Region Blekinge reservnummer",
           // The branch's regex has no hyphen; its own example (20200501-AA8A) has one.
           Pattern.compile("^" + DATE8 + "-?[A-Z]{2}[0-9][A-Z]$"),
-          "a date YYYYMMDD, an optional hyphen, two letters, a digit and a letter"),
+          form("blekinge")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.97.3.1.3", "Region Stockholm (SLL) reservnummer",
-          Pattern.compile("^99[0-9]{10}$"), "12 digits starting with 99"),
+          Pattern.compile("^99[0-9]{10}$"), form("stockholm")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.113.11.0.2.1.1.1", "Västra Götalandsregionen reservnummer",
           Pattern.compile("^[0-9]{8}[KMX](0[6-9]|[1-8][0-9])[0-9]$"),
-          "8 digits, K, M or X, and three digits from 060 to 899"),
+          form("vastra-gotaland")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.219.1.10.10.1", "Region Skåne reservnummer",
           Pattern.compile("^([0-9]{6}|[0-9]{8})[DEF][A-Z][01][A-Z]$"),
-          "6 or 8 digits, D, E or F, a letter, 0 or 1, and a letter"),
+          form("skane")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.2", "Region Värmland reservnummer",
           Pattern.compile("^[0-9]{8}S[FUXPL][0-9]([A-UW-Z]|[1-9])$"),
-          "8 digits, S, one of F, U, X, P, L, a digit, and a letter (not V) or a digit 1–9"),
+          form("varmland")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.3", "Region Örebro län reservnummer",
-          Pattern.compile("^" + DATE8 + "T[A-Z][0-9][A-J]$"), "a date YYYYMMDD, T, a letter, a digit and a letter A–J"),
+          Pattern.compile("^" + DATE8 + "T[A-Z][0-9][A-J]$"), form("orebro")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.269.1.1", "Region Västernorrland reservnummer",
-          Pattern.compile("^" + DATE8 + "[0-9]{3}R$"), "a date YYYYMMDD, three digits and R"),
+          Pattern.compile("^" + DATE8 + "[0-9]{3}R$"), form("vasternorrland")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.1", "Region Sörmland reservnummer",
-          Pattern.compile("^" + DATE8 + "[A-Z]{2}[0-9][A-Z]$"), "a date YYYYMMDD, two letters, a digit and a letter"),
+          Pattern.compile("^" + DATE8 + "[A-Z]{2}[0-9][A-Z]$"), form("sormland")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.2", "Region Sörmland reservnummer (series 2)",
           Pattern.compile("^(18500101|18600101)[MNKP](00[1-9]|[0-9][1-9][0-9]|[1-9][0-9]{2})$"),
-          "18500101 or 18600101, M, N, K or P, and three digits (not 000)"),
+          form("sormland-2")),
       new ReserveIdentifierSystem("urn:oid:1.2.752.129.2.1.3.2", "Inera CareLink reservnummer",
           Pattern.compile("^(1[7-9]|20)[0-9]{2}(0[1-9]|1[0-2])(3[2-9]|[45][0-9])[0-9]{4}$"),
-          "12 digits: year, month, a day from 32 to 59, and four digits"));
+          form("carelink")));
+
+  /** A form in words, from the message catalogue (reserve-form.*), where its Swedish is too. */
+  private static String form(String name) {
+    return Messages.english("reserve-form." + name);
+  }
 
   private static final Map<String, ReserveIdentifierSystem> RESERVE_BY_SYSTEM =
       RESERVE_SYSTEMS.stream().collect(Collectors.toUnmodifiableMap(ReserveIdentifierSystem::system, r -> r));
@@ -150,18 +156,16 @@ public final class SwedishPersonIdentifiers {
   public static Optional<String> problem(String value, boolean samordningsnummer) {
     String kind = samordningsnummer ? "samordningsnummer" : "personnummer";
     if (value == null || !value.matches("\\d{12}")) {
-      return Optional.of("A " + kind + " must be 12 digits, YYYYMMDDNNNK");
+      return Optional.of(Messages.english(Message.IDENTIFIER_TWELVE_DIGITS, kind));
     }
     if (birthDate(value, samordningsnummer).isEmpty()) {
-      return Optional.of(
-          samordningsnummer
-              ? "The samordningsnummer does not hold a possible date of birth: its day must be the"
-                  + " day of birth plus 60 (61–91)"
-              : "The personnummer does not hold a possible date of birth");
+      return Optional.of(Messages.english(
+          samordningsnummer ? Message.SAMORDNINGSNUMMER_NO_DATE : Message.PERSONNUMMER_NO_DATE));
     }
     int expected = luhn(value.substring(2, 11));
     if (expected != value.charAt(11) - '0') {
-      return Optional.of("The " + kind + "'s check digit is wrong: by the Luhn rule it would be " + expected);
+      return Optional.of(Messages.english(
+          samordningsnummer ? Message.SAMORDNINGSNUMMER_CHECK_DIGIT : Message.PERSONNUMMER_CHECK_DIGIT, expected));
     }
     return Optional.empty();
   }

@@ -10,6 +10,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.ValueSet;
 import se.samverkan.server.ServerInterceptor;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * {@code ValueSet/$expand?url=…} of a value set that includes the whole of a code system this
@@ -46,9 +48,7 @@ public class UnexpandableValueSets implements ServerInterceptor {
         outcome.addIssue()
             .setSeverity(OperationOutcome.IssueSeverity.ERROR)
             .setCode(OperationOutcome.IssueType.NOTSUPPORTED)
-            .setDiagnostics("The ValueSet " + valueSet.getUrl() + " includes all of " + include.getSystem()
-                + ", a code system not held by this server, so it cannot be expanded here. Codes from it are"
-                + " accepted with a warning; expand it with a terminology server that holds the code system.");
+            .setDiagnostics(Messages.english(Message.VALUESET_NOT_EXPANDABLE, valueSet.getUrl(), include.getSystem()));
         throw new UnprocessableEntityException(validationSupport.getFhirContext(), outcome);
       }
     }

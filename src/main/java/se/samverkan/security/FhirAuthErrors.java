@@ -12,6 +12,8 @@ import org.springframework.security.oauth2.server.resource.web.access.BearerToke
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import se.samverkan.server.ErrorOutcomes;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * 401 and 403 from the token check as a FHIR OperationOutcome, with the {@code WWW-Authenticate}
@@ -40,31 +42,26 @@ class FhirAuthErrors implements AuthenticationEntryPoint, AccessDeniedHandler {
       throws IOException {
     bearerEntryPoint.commence(request, response, e);
     boolean tokenGiven = request.getHeader("Authorization") != null;
-    write(response, HttpServletResponse.SC_UNAUTHORIZED, OperationOutcome.IssueType.LOGIN,
-        (tokenGiven
-            ? "The bearer token was not accepted (expired, not signed by the configured issuer, or malformed). "
-            : "A bearer token is required: Authorization: Bearer <access token>. ")
-            + whereTokensComeFrom(TokenEndpoints.root(request)));
-  }
-
-  private String whereTokensComeFrom(String root) {
+    String root = TokenEndpoints.root(request);
     String smart = endpoints.smartConfiguration(root);
-    return endpoints.token(root)
-        .map(token -> "Get one from " + token + " (OAuth2 client credentials); " + smart
-            + " says how and with which scopes.")
-        .orElse("Get one from your organization's OAuth2 issuer; " + smart + " names it and the scopes.");
+    String message = endpoints.token(root)
+        .map(token -> Messages.english(tokenGiven ? Message.TOKEN_REFUSED_GET_ONE_HERE : Message.TOKEN_REQUIRED_GET_ONE_HERE,
+            token, smart))
+        .orElse(Messages.english(tokenGiven ? Message.TOKEN_REFUSED_GET_ONE_ELSEWHERE : Message.TOKEN_REQUIRED_GET_ONE_ELSEWHERE,
+            smart));
+    write(request, response, HttpServletResponse.SC_UNAUTHORIZED, OperationOutcome.IssueType.LOGIN, message);
   }
 
   @Override
   public void handle(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
       throws IOException {
     bearerDenied.handle(request, response, e);
-    write(response, HttpServletResponse.SC_FORBIDDEN, OperationOutcome.IssueType.FORBIDDEN,
-        "The token does not allow this request.");
+    write(request, response, HttpServletResponse.SC_FORBIDDEN, OperationOutcome.IssueType.FORBIDDEN,
+        Messages.english(Message.TOKEN_DOES_NOT_ALLOW));
   }
 
-  private void write(HttpServletResponse response, int status, OperationOutcome.IssueType type, String message)
-      throws IOException {
-    ErrorOutcomes.write(response, fhirContext, status, type, message);
+  private void write(HttpServletRequest request, HttpServletResponse response, int status,
+      OperationOutcome.IssueType type, String message) throws IOException {
+    ErrorOutcomes.write(request, response, fhirContext, status, type, message);
   }
 }

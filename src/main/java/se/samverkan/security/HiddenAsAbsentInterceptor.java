@@ -22,6 +22,8 @@ import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 import se.samverkan.server.ServerInterceptor;
 
 /**
@@ -53,7 +55,7 @@ public class HiddenAsAbsentInterceptor implements ServerInterceptor {
 
   /** The one answer for a resource that is not there for the caller. */
   static ResourceNotFoundException notKnown(IIdType id) {
-    return new ResourceNotFoundException("Resource " + id.getResourceType() + "/" + id.getIdPart() + " is not known");
+    return new ResourceNotFoundException(Messages.english(Message.NOT_KNOWN, id.getResourceType() + "/" + id.getIdPart()));
   }
 
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
@@ -146,7 +148,7 @@ public class HiddenAsAbsentInterceptor implements ServerInterceptor {
       return null;
     }
     shown.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.PROCESSING)
-        .setDiagnostics("Unable to delete " + target + " because resources you may not see refer to it");
+        .setDiagnostics(Messages.english(Message.DELETE_REFERRED_BY_HIDDEN, target));
     ResourceVersionConflictException replaced =
         new ResourceVersionConflictException(shown.getIssueFirstRep().getDiagnostics(), shown);
     replaced.initCause(exception);

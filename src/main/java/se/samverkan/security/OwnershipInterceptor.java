@@ -9,6 +9,8 @@ import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Task;
 import se.samverkan.server.ServerInterceptor;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * Ownership: a create records the writer's care provider and unit, taken from the token and never
@@ -41,7 +43,7 @@ public class OwnershipInterceptor implements ServerInterceptor {
   public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
     Caller caller = Caller.of(request);
     if (caller != null && !caller.isSystem() && !isProgressReport(previous, resource, caller, request)) {
-      checkOwner(previous, caller, "change");
+      checkOwner(previous, caller, Message.NO_RECORDED_OWNER_CHANGE, Message.NOT_THE_OWNER_CHANGE);
     }
     // Ownership is fixed when a resource is created (like Inera's custodian and author): an
     // update keeps it, whatever the payload's tags say. (HAPI keeps a version's tags in the next.)
@@ -53,7 +55,7 @@ public class OwnershipInterceptor implements ServerInterceptor {
   public void deleted(IBaseResource resource, RequestDetails request) {
     Caller caller = Caller.of(request);
     if (caller != null && !caller.isSystem()) {
-      checkOwner(resource, caller, "delete");
+      checkOwner(resource, caller, Message.NO_RECORDED_OWNER_DELETE, Message.NOT_THE_OWNER_DELETE);
     }
   }
 
@@ -77,24 +79,20 @@ public class OwnershipInterceptor implements ServerInterceptor {
     return rest;
   }
 
-  private static void checkOwner(IBaseResource stored, Caller caller, String action) {
+  private static void checkOwner(IBaseResource stored, Caller caller, Message noOwner, Message notTheOwner) {
     Optional<String> owner = Ownership.careProvider(stored);
     String type = stored.fhirType();
     if (owner.isEmpty()) {
-      throw new ForbiddenOperationException(
-          "This " + type + " has no recorded owner (it was stored by the server itself); it cannot be "
-              + action + "d through the API");
+      throw new ForbiddenOperationException(Messages.english(noOwner, type));
     }
     if (!owner.get().equals(caller.careProvider())) {
-      throw new ForbiddenOperationException(
-          "Only the care provider that owns this " + type + " may " + action + " it");
+      throw new ForbiddenOperationException(Messages.english(notTheOwner, type));
     }
   }
 
   private static String requireCareProvider(Caller caller) {
     if (caller.careProvider() == null || caller.careProvider().isBlank()) {
-      throw new ForbiddenOperationException(
-          "The token names no care provider (claim " + Caller.CARE_PROVIDER_CLAIM + "); writes need one");
+      throw new ForbiddenOperationException(Messages.english(Message.NO_CARE_PROVIDER, Caller.CARE_PROVIDER_CLAIM));
     }
     return caller.careProvider();
   }

@@ -20,6 +20,8 @@ import org.hl7.fhir.r4.model.GuidanceResponse;
 import org.hl7.fhir.r4.model.MessageHeader;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * Deny by default: every resource type Samverkan stores is declared here as one of
@@ -132,8 +134,7 @@ public final class ResourceKinds {
   }
 
   static BaseServerResponseException refused(String type) {
-    return new ResourceNotFoundException("Samverkan does not store " + type + ": it is neither patient data nor "
-        + "shared reference data (docs/security.md, \"What each type is\")");
+    return new ResourceNotFoundException(Messages.english(Message.TYPE_NOT_STORED, type));
   }
 
   /**

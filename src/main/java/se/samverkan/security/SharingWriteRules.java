@@ -20,6 +20,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Reference;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 import se.samverkan.server.ServerInterceptor;
 
 /**
@@ -82,16 +84,14 @@ public class SharingWriteRules implements ServerInterceptor {
     }
     if (resource instanceof Consent consent && consent.hasDateTime()
         && consent.getDateTime().after(new Date(System.currentTimeMillis() + CLOCK_SKEW.toMillis()))) {
-      throw new UnprocessableEntityException("Consent.dateTime lies in the future; record a consent when it is given "
-          + "(the server orders consents by when it recorded them)");
+      throw new UnprocessableEntityException(Messages.english(Message.CONSENT_IN_FUTURE));
     }
     if (ROUTES.contains(resource.fhirType())) {
       return;
     }
     for (String patient : policy.patientsOf(resource)) {
       if (!mayWriteAbout(patient, caller, request, transaction)) {
-        throw new InvalidRequestException("HAPI-1094: Resource " + patient + " not found, specified in path: "
-            + pathTo(resource, patient));
+        throw new InvalidRequestException(Messages.english(Message.REFERENCE_NOT_FOUND, patient, pathTo(resource, patient)));
       }
     }
   }

@@ -5,6 +5,12 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Locale;
+import se.samverkan.messages.MessageLanguage;
+import se.samverkan.messages.OutcomeLanguage;
 
 /**
  * The one place that writes an OperationOutcome outside HAPI's own error handling: token errors,
@@ -18,27 +24,32 @@ public final class ErrorOutcomes {
   public static final String FHIR_JSON = "application/fhir+json;charset=UTF-8";
 
   /** Said for every URL refused before it reaches a handler; it never repeats the URL itself. */
-  static final String MALFORMED_REQUEST =
-      "The request is malformed and was not processed: its URL or a header holds something this server"
-          + " does not accept, such as an encoded NUL, slash or backslash, an invalid %-escape, a '.' or"
-          + " '..' segment, an empty segment ('//'), a ';' parameter, or a character that must be"
-          + " %-encoded (space, quote, '<', '{', a control character, a non-ASCII character).";
+  static final String MALFORMED_REQUEST = Messages.english(Message.MALFORMED_REQUEST);
 
   private ErrorOutcomes() {}
 
-  /** An OperationOutcome of one error issue, as JSON. */
-  public static String json(FhirContext fhirContext, OperationOutcome.IssueType code, String diagnostics) {
+  /**
+   * An OperationOutcome of one error issue, as JSON, in the language the request asks for
+   * ({@link MessageLanguage}) if the diagnostics are a message of ours; it sets Content-Language then.
+   */
+  public static String json(FhirContext fhirContext, HttpServletRequest request, HttpServletResponse response,
+      OperationOutcome.IssueType code, String diagnostics) {
     OperationOutcome outcome = new OperationOutcome();
     outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(code).setDiagnostics(diagnostics);
+    Locale language = MessageLanguage.of(request == null ? null : request.getHeader("Accept-Language"));
+    if (OutcomeLanguage.localise(outcome, language)) {
+      response.setHeader("Content-Language", MessageLanguage.tag(language));
+    }
     return fhirContext.newJsonParser().encodeResourceToString(outcome);
   }
 
   /** Answers the response with the status and an OperationOutcome of one error issue. */
-  public static void write(HttpServletResponse response, FhirContext fhirContext, int status,
+  public static void write(HttpServletRequest request, HttpServletResponse response, FhirContext fhirContext, int status,
       OperationOutcome.IssueType code, String diagnostics) throws IOException {
     response.setStatus(status);
     response.setContentType(FHIR_JSON);
-    response.getOutputStream().write(json(fhirContext, code, diagnostics).getBytes(StandardCharsets.UTF_8));
+    response.getOutputStream().write(
+        json(fhirContext, request, response, code, diagnostics).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -66,16 +77,16 @@ public final class ErrorOutcomes {
   static String diagnostics(int status) {
     return switch (status) {
       case 400 -> MALFORMED_REQUEST;
-      case 401 -> "A bearer token is required: Authorization: Bearer <access token>.";
-      case 403 -> "This request is not allowed.";
-      case 404 -> "There is nothing at this URL. The FHIR endpoint is /fhir.";
-      case 405 -> "This HTTP method is not allowed at this URL.";
-      case 408 -> "The request did not arrive in time.";
-      case 413, 414, 431 -> "The request, its URL or its headers are larger than this server accepts.";
-      case 505 -> "This HTTP version is not supported: send HTTP/1.1.";
+      case 401 -> Messages.english(Message.HTTP_TOKEN_REQUIRED);
+      case 403 -> Messages.english(Message.HTTP_NOT_ALLOWED);
+      case 404 -> Messages.english(Message.HTTP_NOTHING_HERE);
+      case 405 -> Messages.english(Message.HTTP_METHOD_NOT_ALLOWED);
+      case 408 -> Messages.english(Message.HTTP_TOO_LATE);
+      case 413, 414, 431 -> Messages.english(Message.HTTP_TOO_LARGE);
+      case 505 -> Messages.english(Message.HTTP_VERSION);
       default -> status >= 500
           ? HostileInputInterceptor.INTERNAL_ERROR_MESSAGE
-          : "The request was refused (HTTP status " + status + ").";
+          : Messages.english(Message.HTTP_REFUSED, status);
     };
   }
 }

@@ -34,6 +34,6 @@ class FhirErrorController implements ErrorController {
     if (status < 400) {
       status = HttpServletResponse.SC_INTERNAL_SERVER_ERROR;
     }
-    ErrorOutcomes.write(response, fhirContext, status, ErrorOutcomes.code(status), ErrorOutcomes.diagnostics(status));
+    ErrorOutcomes.write(request, response, fhirContext, status, ErrorOutcomes.code(status), ErrorOutcomes.diagnostics(status));
   }
 }

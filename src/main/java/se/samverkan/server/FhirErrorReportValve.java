@@ -41,7 +41,8 @@ class FhirErrorReportValve extends ErrorReportValve {
     }
     try {
       // Tomcat's message is left out: for a bad request line it repeats the URL.
-      String json = ErrorOutcomes.json(fhirContext.get(), ErrorOutcomes.code(status), ErrorOutcomes.diagnostics(status));
+      String json = ErrorOutcomes.json(fhirContext.get(), request, response, ErrorOutcomes.code(status),
+          ErrorOutcomes.diagnostics(status));
       response.setContentType(ErrorOutcomes.FHIR_JSON);
       Writer writer = response.getReporter();
       if (writer != null) {

@@ -45,6 +45,8 @@ import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.DomainResource;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * Turns input that HAPI or the database would fail on with a 500 into a 4xx that says what is
@@ -92,9 +94,7 @@ public class HostileInputInterceptor implements ServerInterceptor {
   static final int MAX_EXPONENT = 1000;
   private static final JsonFactory JSON_TOKENS = new JsonFactory();
 
-  static final String INTERNAL_ERROR_MESSAGE =
-      "The server failed to process this request. The failure has been logged; if it persists,"
-          + " tell the server's operators when it happened.";
+  static final String INTERNAL_ERROR_MESSAGE = Messages.english(Message.INTERNAL_ERROR);
 
   /** HAPI's codes for a missing or non-FHIR Content-Type on a request with a resource body. */
   private static final Set<String> UNSUPPORTED_CONTENT_TYPE = Set.of("HAPI-0446", "HAPI-0448", "HAPI-0449");

@@ -51,7 +51,7 @@ public class MalformedRequestConfig {
         return; // refused while reading a header deep inside a request already answering
       }
       response.reset();
-      ErrorOutcomes.write(response, fhirContext, HttpServletResponse.SC_BAD_REQUEST,
+      ErrorOutcomes.write(request, response, fhirContext, HttpServletResponse.SC_BAD_REQUEST,
           OperationOutcome.IssueType.INVALID,
           rejected instanceof MalformedUrlFilter.MalformedQuery ? rejected.getMessage() : ErrorOutcomes.MALFORMED_REQUEST);
     };

@@ -60,20 +60,20 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
       throws ServletException, IOException {
     long declared = request.getContentLengthLong();
     if (declared > limit) {
-      refuse(response, "");
+      refuse(request, response, "");
       return;
     }
     String encoding = contentCoding(request);
     if (encoding == null) {
       closing(response).setHeader("Accept-Encoding", GZIP);
-      ErrorOutcomes.write(response, fhirContext, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE,
+      ErrorOutcomes.write(request, response, fhirContext, HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE,
           OperationOutcome.IssueType.NOTSUPPORTED, UNSUPPORTED_ENCODING);
       return;
     }
     if (encoding.equals(GZIP)) {
       byte[] compressed = readAtMost(request.getInputStream(), limit + 1);
       if (compressed.length > limit) {
-        refuse(response, "");
+        refuse(request, response, "");
         return;
       }
       byte[] body = compressed;
@@ -82,12 +82,12 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
           body = readAtMost(new GZIPInputStream(new ByteArrayInputStream(compressed)), limit + 1);
         }
       } catch (ZipException | EOFException notGzip) {
-        ErrorOutcomes.write(closing(response), fhirContext, HttpServletResponse.SC_BAD_REQUEST,
+        ErrorOutcomes.write(request, closing(response), fhirContext, HttpServletResponse.SC_BAD_REQUEST,
             OperationOutcome.IssueType.INVALID, "The request body is not valid gzip data, as its Content-Encoding: gzip says");
         return;
       }
       if (body.length > limit) {
-        refuse(response, ", inflated (Content-Encoding: gzip),");
+        refuse(request, response, ", inflated (Content-Encoding: gzip),");
         return;
       }
       chain.doFilter(new BufferedBodyRequest(request, body, true), response);
@@ -96,7 +96,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     if (declared < 0 && isChunked(request)) {
       byte[] body = readAtMost(request.getInputStream(), limit + 1);
       if (body.length > limit) {
-        refuse(response, "");
+        refuse(request, response, "");
         return;
       }
       chain.doFilter(new BufferedBodyRequest(request, body, false), response);
@@ -153,8 +153,8 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
   }
 
   /** 413; {@code how} says how the body was measured, if not as sent. */
-  private void refuse(HttpServletResponse response, String how) throws IOException {
-    ErrorOutcomes.write(closing(response), fhirContext, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+  private void refuse(HttpServletRequest request, HttpServletResponse response, String how) throws IOException {
+    ErrorOutcomes.write(request, closing(response), fhirContext, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
         OperationOutcome.IssueType.TOOLONG,
         "The request body" + how + " is larger than the " + readable(limit)
             + " this server accepts (samverkan.fhir.max-request-size): send fewer resources per"

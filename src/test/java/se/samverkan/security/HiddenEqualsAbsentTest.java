@@ -133,6 +133,38 @@ class HiddenEqualsAbsentTest extends FhirServerTest {
     assertThat(response.body()).doesNotContain("HAPI-").contains("OperationOutcome");
   }
 
+  @Test
+  void a_hidden_resource_answers_in_swedish_as_one_that_never_existed() {
+    String absent = "Condition/" + UUID.randomUUID();
+    HttpResponse<String> hidden = get("/" + condition, "Authorization", karlskrona(), "Accept-Language", "sv-SE");
+    HttpResponse<String> none = get("/" + absent, "Authorization", karlskrona(), "Accept-Language", "sv-SE");
+
+    assertThat(Oracle.of(hidden, Map.of(id(condition), "{id}")))
+        .isEqualTo(Oracle.of(none, Map.of(id(absent), "{id}")));
+    assertThat(hidden.body()).contains("Resursen Condition/" + id(condition) + " är inte känd");
+    assertThat(hidden.headers().firstValue("Content-Language")).isEqualTo(none.headers().firstValue("Content-Language"));
+  }
+
+  /**
+   * Karlskrona has no care relation with the region's patient: writing about it is refused with
+   * the words HAPI uses for a patient that does not exist (SharingWriteRules), in Swedish alike.
+   */
+  @Test
+  void a_write_about_a_patient_without_care_relation_is_refused_in_swedish_as_one_about_a_patient_that_never_existed() {
+    String absent = "Patient/" + UUID.randomUUID();
+    HttpResponse<String> hidden = send("POST", "/Condition", json(condition(patient)),
+        "Authorization", karlskrona(), "Accept-Language", "sv");
+    HttpResponse<String> none = send("POST", "/Condition", json(condition(absent)),
+        "Authorization", karlskrona(), "Accept-Language", "sv");
+
+    assertThat(Oracle.of(hidden, Map.of(id(patient), "{patient}")))
+        .isEqualTo(Oracle.of(none, Map.of(id(absent), "{patient}")));
+    assertThat(hidden.statusCode()).isEqualTo(400);
+    assertThat(hidden.body()).contains("HAPI-1094: Resursen " + patient + " finns inte; den anges i Condition.subject");
+    assertThat(hidden.headers().firstValue("Content-Language")).hasValue("sv")
+        .isEqualTo(none.headers().firstValue("Content-Language"));
+  }
+
   private void assertHiddenEqualsAbsent(String request, String hiddenCondition, String hiddenPatient) {
     String absentCondition = "Condition/" + UUID.randomUUID();
     String absentPatient = "Patient/" + UUID.randomUUID();
