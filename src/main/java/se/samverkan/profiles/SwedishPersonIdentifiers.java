@@ -47,6 +47,9 @@ public final class SwedishPersonIdentifiers {
     }
   }
 
+  private static final Pattern STOCKHOLM_FORM = Pattern.compile("^99[0-9]{10}$");
+  private static final String STOCKHOLM_FORM_IN_WORDS = "12 digits starting with 99";
+
   private static final String DATE8 = "(1[89]|2[01])\\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\\d|3[01])";
 
   /**
@@ -68,8 +71,12 @@ public final class SwedishPersonIdentifiers {
           // The branch's regex has no hyphen; its own example (20200501-AA8A) has one.
           Pattern.compile("^" + DATE8 + "-?[A-Z]{2}[0-9][A-Z]$"),
           "a date YYYYMMDD, an optional hyphen, two letters, a digit and a letter"),
+      // The branch gives the form 99 + ten digits to Region Stockholm's URI; Inera's RIV list
+      // names the OID "SLL reservnummer", the same series under the county council's old name.
+      new ReserveIdentifierSystem("https://uid.regionstockholm.se/reservnummer", "Region Stockholm reservnummer",
+          STOCKHOLM_FORM, STOCKHOLM_FORM_IN_WORDS),
       new ReserveIdentifierSystem("urn:oid:1.2.752.97.3.1.3", "Region Stockholm (SLL) reservnummer",
-          Pattern.compile("^99[0-9]{10}$"), "12 digits starting with 99"),
+          STOCKHOLM_FORM, STOCKHOLM_FORM_IN_WORDS),
       new ReserveIdentifierSystem("urn:oid:1.2.752.113.11.0.2.1.1.1", "Västra Götalandsregionen reservnummer",
           Pattern.compile("^[0-9]{8}[KMX](0[6-9]|[1-8][0-9])[0-9]$"),
           "8 digits, K, M or X, and three digits from 060 to 899"),
