@@ -81,7 +81,8 @@ public final class SwedishPersonIdentifiers {
           Pattern.compile("^" + DATE8 + "-?[A-Z]{2}[0-9][A-Z]$"),
           "a date YYYYMMDD, an optional hyphen, two letters, a digit and a letter"),
       // The branch gives the form 99 + ten digits to Region Stockholm's URI; Inera's RIV list
-      // names the OID "SLL reservnummer", the same series under the county council's old name.
+      // names the OID "SLL reservnummer", which we take (no source says so) to be the same series
+      // under the county council's old name.
       new ReserveIdentifierSystem("https://uid.regionstockholm.se/reservnummer", "Region Stockholm reservnummer", HL7_SWEDEN_BRANCH,
           STOCKHOLM_FORM, STOCKHOLM_FORM_IN_WORDS),
       new ReserveIdentifierSystem("urn:oid:1.2.752.97.3.1.3", "Region Stockholm (SLL) reservnummer", INERA_RIV_OIDS,
