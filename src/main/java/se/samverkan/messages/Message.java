@@ -18,10 +18,12 @@ public enum Message {
   BIRTHDATE_DIFFERS_SAMORDNINGSNUMMER("identifier.samordningsnummer.birthdate-differs"),
   RESERVE_FORM("identifier.reserve-form"),
   ORGANISATIONSNUMMER_CHECK_DIGIT("identifier.organisationsnummer.check-digit"),
+  HSA_ID_CHECK_DIGIT("identifier.hsa-id.check-digit"),
   // profiles: the check itself
   CONSTRAINT_FAILED("validation.constraint-failed"),
   DOES_NOT_CONFORM("validation.does-not-conform"),
   VALUESET_NOT_EXPANDABLE("validation.valueset-not-expandable"),
+  INLINE_VALUESET_NOT_EXPANDABLE("validation.inline-valueset-not-expandable"),
   // security: what the caller may not see answers as what is not there
   NOT_KNOWN("resource.not-known"),
   REFERENCE_NOT_FOUND("reference.not-found"),

@@ -3,6 +3,7 @@ package se.samverkan.profiles;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,7 +27,8 @@ import org.hl7.fhir.r4.model.MetadataResource;
  * Builds Samverkan's FHIR NPM package from the JSON files under {@code profiles/} (run by Maven in
  * {@code process-classes}; see pom.xml). Conformance resources go to {@code package/}, instances
  * (the examples) to {@code package/example/}; {@code package.json} and {@code .index.json} are
- * generated. Snapshots are not stored: HAPI generates them when it installs the package.
+ * generated. Every conformance resource gets the package's version as its {@code version}.
+ * Snapshots are not stored: HAPI generates them when it installs the package.
  *
  * <p>Usage: {@code FhirPackageBuilder <profiles dir> <version> <output .tgz> [more output .tgz]}
  */
@@ -69,6 +71,10 @@ public final class FhirPackageBuilder {
       String text = Files.readString(file, StandardCharsets.UTF_8);
       IBaseResource resource = parse(file, text);
       String type = fhirContext.getResourceType(resource);
+      if (resource instanceof MetadataResource metadata && metadata.hasUrl()) {
+        text = withVersion(file, text, version);
+        metadata.setVersion(version);
+      }
       String name = type + "-" + resource.getIdElement().getIdPart() + ".json";
       boolean conformance = CONFORMANCE_TYPES.contains(type);
       String entry = conformance ? name : "example/" + name;
@@ -82,6 +88,26 @@ public final class FhirPackageBuilder {
     entries.put(".index.json", json.writeValueAsBytes(Map.of("index-version", 1, "files", index)));
     entries.put("example/.index.json", json.writeValueAsBytes(Map.of("index-version", 1, "files", exampleIndex)));
     return tgz(entries);
+  }
+
+  /**
+   * The resource with the package's version as its {@code version}: the one place the version is
+   * set is the build (pom.xml, {@code fhir.package.version}), so a file under profiles/ names none.
+   */
+  private String withVersion(Path file, String text, String version) throws IOException {
+    ObjectNode resource = (ObjectNode) json.readTree(text);
+    if (resource.has("version")) {
+      throw new IllegalStateException(file + " names a version: remove it, every resource takes the package's ("
+          + version + ", pom.xml fhir.package.version)");
+    }
+    ObjectNode stamped = json.createObjectNode();
+    resource.fields().forEachRemaining(field -> {
+      stamped.set(field.getKey(), field.getValue());
+      if (field.getKey().equals("url")) {
+        stamped.put("version", version);
+      }
+    });
+    return json.writeValueAsString(stamped);
   }
 
   private static List<Path> jsonFiles(Path dir) throws IOException {

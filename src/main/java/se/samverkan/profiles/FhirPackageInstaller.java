@@ -4,7 +4,9 @@ import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
 import ca.uhn.fhir.batch2.model.JobDefinition;
 import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
 import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
+import ca.uhn.fhir.jpa.packages.NpmPackageMetadataJson;
 import ca.uhn.fhir.jpa.packages.PackageInstallationSpec;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,7 +24,8 @@ import org.springframework.core.io.ClassPathResource;
  * Installs Samverkan's FHIR package (built from {@code profiles/} by Maven, on the classpath) into
  * the server when it starts, before it takes requests: conformance resources are stored as FHIR
  * resources (so {@code GET /fhir/StructureDefinition?url=…} finds them), snapshots are generated,
- * and the validator sees them. Installing again replaces what an earlier start installed.
+ * and the validator sees them. Installing again replaces what an earlier start installed, and a
+ * new version of the package replaces an older one (resources are matched by url).
  *
  * <p>The package's SearchParameters take effect at once, and HAPI starts a REINDEX job for their
  * base types, so data stored before a parameter existed becomes searchable by it too.
@@ -46,12 +49,23 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
       JobDefinitionRegistry jobDefinitions,
       List<JobDefinition<?>> jobs,
       ISearchParamRegistry searchParamRegistry) {
+    this(installer, packageCache, jobDefinitions, jobs, searchParamRegistry, read());
+  }
+
+  /** With the package given as bytes (tests: an older version to upgrade from). */
+  FhirPackageInstaller(
+      IPackageInstallerSvc installer,
+      IHapiPackageCacheManager packageCache,
+      JobDefinitionRegistry jobDefinitions,
+      List<JobDefinition<?>> jobs,
+      ISearchParamRegistry searchParamRegistry,
+      byte[] contents) {
     this.installer = installer;
     this.packageCache = packageCache;
     this.jobDefinitions = jobDefinitions;
     this.jobs = jobs;
     this.searchParamRegistry = searchParamRegistry;
-    this.contents = read();
+    this.contents = contents;
     try {
       this.npmPackage = NpmPackage.fromPackage(new ByteArrayInputStream(contents));
     } catch (IOException e) {
@@ -67,7 +81,11 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
             .setVersion(version())
             .setPackageContents(contents)
             .setInstallMode(PackageInstallationSpec.InstallModeEnum.STORE_AND_INSTALL)
-            .setFetchDependencies(false);
+            .setFetchDependencies(false)
+            // One stored StructureDefinition (CodeSystem, ...) per url: a new version of the package
+            // updates the resources an older one stored. HAPI's default, MULTI_VERSION, would add
+            // the new version's beside the old, and two profiles would answer to one url.
+            .setVersionPolicy(PackageInstallationSpec.VersionPolicyEnum.SINGLE_VERSION);
     spec.setReloadExisting(true);
 
     IHapiPackageCacheManager.PackageContents installed = packageCache.loadPackageContents(name(), version());
@@ -82,11 +100,33 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
       installer.uninstall(spec);
       packageCache.uninstallPackage(name(), version());
     }
+    forgetOtherVersions();
     registerBatchJobs();
     long start = System.nanoTime();
     installer.install(spec);
     searchParamRegistry.forceRefresh();
     log.info("Installed FHIR package {}#{} in {} ms", name(), version(), (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /**
+   * Drops every other version of the package from HAPI's package cache before this one is
+   * installed: the validator's package support serves a url from the cache's current version,
+   * and after a roll-back to an older server, the older version must be installed again rather
+   * than be taken for "installed and unchanged" while the newer one's resources are stored.
+   */
+  private void forgetOtherVersions() {
+    NpmPackageMetadataJson metadata;
+    try {
+      metadata = packageCache.loadPackageMetadata(name());
+    } catch (ResourceNotFoundException e) {
+      return; // never installed
+    }
+    for (String other : List.copyOf(metadata.getVersions().keySet())) {
+      if (!other.equals(version())) {
+        log.info("FHIR package {}#{} replaces version {}", name(), version(), other);
+        packageCache.uninstallPackage(name(), other);
+      }
+    }
   }
 
   /**

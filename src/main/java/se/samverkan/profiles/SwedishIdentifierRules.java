@@ -11,6 +11,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.PractitionerRole;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
 
@@ -18,7 +20,8 @@ import se.samverkan.messages.Messages;
  * The Patient rules that FHIRPath cannot express: a personnummer's or samordningsnummer's date
  * and Luhn check digit, the form of a national or regional reservnummer where one is documented,
  * a warning when the birthDate differs from the date in the number; and an organisationsnummer's
- * Luhn check digit.
+ * Luhn check digit, also where it is embedded in an HSA-id (Organization, Practitioner,
+ * PractitionerRole).
  * Part of every validation, on write and in {@code $validate}.
  */
 public class SwedishIdentifierRules implements IValidatorModule {
@@ -30,6 +33,11 @@ public class SwedishIdentifierRules implements IValidatorModule {
   public void validateResource(IValidationContext<IBaseResource> context) {
     if (context.getResource() instanceof Organization organization) {
       validateOrganisationsnummer(context, organization);
+      validateHsaIds(context, "Organization", organization.getIdentifier());
+    } else if (context.getResource() instanceof Practitioner practitioner) {
+      validateHsaIds(context, "Practitioner", practitioner.getIdentifier());
+    } else if (context.getResource() instanceof PractitionerRole role) {
+      validateHsaIds(context, "PractitionerRole", role.getIdentifier());
     }
     if (!(context.getResource() instanceof Patient patient)) {
       return;
@@ -78,6 +86,27 @@ public class SwedishIdentifierRules implements IValidatorModule {
         if (expected != value.charAt(9) - '0') {
           error(context, "Organization.identifier[" + i + "].value",
               Messages.english(Message.ORGANISATIONSNUMMER_CHECK_DIGIT, expected));
+        }
+      }
+    }
+  }
+
+  /**
+   * An HSA-id is issued under its organisation's number: {@code SE}, the ten digits of the
+   * organisationsnummer (or, for a sole trader, the personnummer's ten digits), {@code -}, a local
+   * part (HL7 Sweden's example SE2321000131-P000000123457: VGR, 232100-0131). Both kinds of number
+   * end in a Luhn check digit, so a wrong one means a mistyped HSA-id. The form itself is
+   * samverkan-hsa-1 in the profiles.
+   */
+  private static void validateHsaIds(IValidationContext<IBaseResource> context, String type, List<Identifier> identifiers) {
+    for (int i = 0; i < identifiers.size(); i++) {
+      Identifier identifier = identifiers.get(i);
+      String value = identifier.getValue();
+      if (IdentifierNormalizer.HSA_ID.equals(identifier.getSystem()) && value != null && value.matches("SE\\d{10}-.+")) {
+        int expected = SwedishPersonIdentifiers.luhn(value.substring(2, 11));
+        if (expected != value.charAt(11) - '0') {
+          error(context, type + ".identifier[" + i + "].value",
+              Messages.english(Message.HSA_ID_CHECK_DIGIT, expected));
         }
       }
     }

@@ -41,13 +41,25 @@ public final class SwedishPersonIdentifiers {
 
   /**
    * A system that identifies a patient who has no personnummer or samordningsnummer, with the
-   * form its values take where one is documented ({@code form} null: none is, so none is checked).
+   * form its values take where one is documented ({@code form} null: none is, so none is checked),
+   * and where both are documented ({@code source}).
    */
-  public record ReserveIdentifierSystem(String system, String name, Pattern form, String formInWords) {
+  public record ReserveIdentifierSystem(String system, String name, String source, Pattern form, String formInWords) {
     public boolean accepts(String value) {
       return form == null || (value != null && form.matcher(value).matches());
     }
   }
+
+  private static final String HL7_SWEDEN_BASE = "HL7 Sweden, hl7se.fhir.base 1.1.0 (system); the form from basprofiler-r4"
+      + " branch 51-restrict-the-personnummer-slice, PatientIdentifierConformancePatternSE.fsh (2025-02-10)";
+  private static final String HL7_SWEDEN_LMA = "HL7 Sweden, hl7se.fhir.base 1.1.0, SEBaseLMANummer (system only)";
+  private static final String HL7_SWEDEN_BRANCH = "HL7 Sweden, basprofiler-r4 branch 51-restrict-the-personnummer-slice,"
+      + " patient.fsh and PatientIdentifierConformancePatternSE.fsh (2025-02-10, not released)";
+  private static final String INERA_RIV_OIDS = "Inera's RIV list of OIDs (\"SLL reservnummer\"); the form is HL7 Sweden's"
+      + " for Region Stockholm's URI (basprofiler-r4 branch 51-restrict-the-personnummer-slice)";
+
+  private static final Pattern STOCKHOLM_FORM = Pattern.compile("^99[0-9]{10}$");
+  private static final String STOCKHOLM_FORM_IN_WORDS = form("stockholm");
 
   private static final String DATE8 = "(1[89]|2[01])\\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\\d|3[01])";
 
@@ -61,35 +73,40 @@ public final class SwedishPersonIdentifiers {
   public static final List<ReserveIdentifierSystem> RESERVE_SYSTEMS = List.of(
       // The branch's national form, and the form of HL7 Sweden 1.1.0's own national example
       // (20210325K069: eight digits, K/M/X, three digits), which the branch's regex refuses.
-      new ReserveIdentifierSystem(NATIONELLT_RESERVNUMMER, "nationellt reservnummer",
+      new ReserveIdentifierSystem(NATIONELLT_RESERVNUMMER, "nationellt reservnummer", HL7_SWEDEN_BASE,
           Pattern.compile("^[0-9]{8}(-?([A-HJ-NPR-UXYZ]{2}[0-9]{2}|[A-HJ-NPR-UXYZ]{3}[0-9])|[KMX][0-9]{3})$"),
           form("national")),
-      new ReserveIdentifierSystem(LMA_NUMMER, "LMA-nummer", null, null),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.5", "Region Blekinge reservnummer",
+      new ReserveIdentifierSystem(LMA_NUMMER, "LMA-nummer", HL7_SWEDEN_LMA, null, null),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.5", "Region Blekinge reservnummer", HL7_SWEDEN_BRANCH,
           // The branch's regex has no hyphen; its own example (20200501-AA8A) has one.
           Pattern.compile("^" + DATE8 + "-?[A-Z]{2}[0-9][A-Z]$"),
           form("blekinge")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.97.3.1.3", "Region Stockholm (SLL) reservnummer",
-          Pattern.compile("^99[0-9]{10}$"), form("stockholm")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.113.11.0.2.1.1.1", "Västra Götalandsregionen reservnummer",
+      // The branch gives the form 99 + ten digits to Region Stockholm's URI; Inera's RIV list
+      // names the OID "SLL reservnummer", which we take (no source says so) to be the same series
+      // under the county council's old name.
+      new ReserveIdentifierSystem("https://uid.regionstockholm.se/reservnummer", "Region Stockholm reservnummer", HL7_SWEDEN_BRANCH,
+          STOCKHOLM_FORM, STOCKHOLM_FORM_IN_WORDS),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.97.3.1.3", "Region Stockholm (SLL) reservnummer", INERA_RIV_OIDS,
+          STOCKHOLM_FORM, STOCKHOLM_FORM_IN_WORDS),
+      new ReserveIdentifierSystem("urn:oid:1.2.752.113.11.0.2.1.1.1", "Västra Götalandsregionen reservnummer", HL7_SWEDEN_BRANCH,
           Pattern.compile("^[0-9]{8}[KMX](0[6-9]|[1-8][0-9])[0-9]$"),
           form("vastra-gotaland")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.219.1.10.10.1", "Region Skåne reservnummer",
+      new ReserveIdentifierSystem("urn:oid:1.2.752.219.1.10.10.1", "Region Skåne reservnummer", HL7_SWEDEN_BRANCH,
           Pattern.compile("^([0-9]{6}|[0-9]{8})[DEF][A-Z][01][A-Z]$"),
           form("skane")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.2", "Region Värmland reservnummer",
+      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.2", "Region Värmland reservnummer", HL7_SWEDEN_BRANCH,
           Pattern.compile("^[0-9]{8}S[FUXPL][0-9]([A-UW-Z]|[1-9])$"),
           form("varmland")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.3", "Region Örebro län reservnummer",
+      new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.3", "Region Örebro län reservnummer", HL7_SWEDEN_BRANCH,
           Pattern.compile("^" + DATE8 + "T[A-Z][0-9][A-J]$"), form("orebro")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.269.1.1", "Region Västernorrland reservnummer",
+      new ReserveIdentifierSystem("urn:oid:1.2.752.269.1.1", "Region Västernorrland reservnummer", HL7_SWEDEN_BRANCH,
           Pattern.compile("^" + DATE8 + "[0-9]{3}R$"), form("vasternorrland")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.1", "Region Sörmland reservnummer",
+      new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.1", "Region Sörmland reservnummer", HL7_SWEDEN_BRANCH,
           Pattern.compile("^" + DATE8 + "[A-Z]{2}[0-9][A-Z]$"), form("sormland")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.2", "Region Sörmland reservnummer (series 2)",
+      new ReserveIdentifierSystem("urn:oid:1.2.752.266.1.1.2", "Region Sörmland reservnummer (series 2)", HL7_SWEDEN_BRANCH,
           Pattern.compile("^(18500101|18600101)[MNKP](00[1-9]|[0-9][1-9][0-9]|[1-9][0-9]{2})$"),
           form("sormland-2")),
-      new ReserveIdentifierSystem("urn:oid:1.2.752.129.2.1.3.2", "Inera CareLink reservnummer",
+      new ReserveIdentifierSystem("urn:oid:1.2.752.129.2.1.3.2", "Inera CareLink reservnummer", HL7_SWEDEN_BRANCH,
           Pattern.compile("^(1[7-9]|20)[0-9]{2}(0[1-9]|1[0-2])(3[2-9]|[45][0-9])[0-9]{4}$"),
           form("carelink")));
 

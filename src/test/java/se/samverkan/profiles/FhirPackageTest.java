@@ -2,21 +2,38 @@ package se.samverkan.profiles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
+import ca.uhn.fhir.batch2.model.JobDefinition;
+import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
+import ca.uhn.fhir.jpa.packages.IPackageInstallerSvc;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.hl7.fhir.utilities.npm.NpmPackage;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import se.samverkan.support.FhirServerTest;
 
 /** The package is built, installed at start-up, offered for download and announced. */
 class FhirPackageTest extends FhirServerTest {
 
   private static final String PATIENT_PROFILE = "https://samverkan.se/fhir/StructureDefinition/SamverkanPatient";
+  /** The one place the version is set is pom.xml; the version in the package and in every resource follows it. */
+  private static final String PACKAGE_VERSION = "0.2.0";
+
+  @Autowired private FhirPackageInstaller installed;
+  @Autowired private IPackageInstallerSvc packageInstaller;
+  @Autowired private IHapiPackageCacheManager packageCache;
+  @Autowired private JobDefinitionRegistry jobDefinitions;
+  @Autowired private List<JobDefinition<?>> jobs;
+  @Autowired private ISearchParamRegistry searchParamRegistry;
 
   @Test
   void thePackageCanBeDownloadedAndIsAValidNpmPackage() throws Exception {
@@ -39,8 +56,14 @@ class FhirPackageTest extends FhirServerTest {
   }
 
   @Test
+  void thePackageHasTheVersionTheBuildGivesIt() throws Exception {
+    assertThat(installed.version()).isEqualTo(PACKAGE_VERSION);
+  }
+
+  @Test
   void aVersionedDownloadWorksAndAnUnknownOneIsNotFound() {
-    assertThat(get("http://localhost:" + port + "/packages/se.samverkan.fhir-0.1.0.tgz").statusCode()).isEqualTo(200);
+    assertThat(get("http://localhost:" + port + "/packages/se.samverkan.fhir-" + PACKAGE_VERSION + ".tgz").statusCode())
+        .isEqualTo(200);
     assertThat(get("http://localhost:" + port + "/packages/other-1.0.0.tgz").statusCode()).isEqualTo(404);
   }
 
@@ -52,7 +75,30 @@ class FhirPackageTest extends FhirServerTest {
     assertThat(found.getEntry()).hasSize(1);
     StructureDefinition profile = (StructureDefinition) found.getEntryFirstRep().getResource();
     assertThat(profile.getSnapshot().getElement()).isNotEmpty();
-    assertThat(profile.getVersion()).isEqualTo("0.1.0");
+    assertThat(profile.getVersion()).isEqualTo(PACKAGE_VERSION);
+  }
+
+  @Test
+  void aNewVersionOfThePackageReplacesTheOlderOneAServerHadInstalled() throws Exception {
+    // A server whose database holds an older version of the package, as every server deployed
+    // before this version does.
+    byte[] older = new FhirPackageBuilder().build(Path.of("profiles"), "0.1.0");
+    new FhirPackageInstaller(packageInstaller, packageCache, jobDefinitions, jobs, searchParamRegistry, older)
+        .afterSingletonsInstantiated();
+    assertThat(storedPatientProfiles()).extracting(StructureDefinition::getVersion).containsExactly("0.1.0");
+
+    // It starts again with this build's package.
+    installed.afterSingletonsInstantiated();
+
+    assertThat(storedPatientProfiles()).extracting(StructureDefinition::getVersion).containsExactly(installed.version());
+    assertThat(packageCache.loadPackageContents(installed.name(), "0.1.0")).isNull();
+    assertThat(packageCache.loadPackageContents(installed.name(), installed.version())).isNotNull();
+  }
+
+  private List<StructureDefinition> storedPatientProfiles() {
+    HttpResponse<String> response = get("/StructureDefinition?url=" + PATIENT_PROFILE, "Cache-Control", "no-cache");
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return parse(Bundle.class, response).getEntry().stream().map(e -> (StructureDefinition) e.getResource()).toList();
   }
 
   @Test

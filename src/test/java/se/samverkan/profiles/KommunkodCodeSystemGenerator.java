@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Enumerations;
@@ -32,16 +30,6 @@ public final class KommunkodCodeSystemGenerator {
     System.out.println(CODE_SYSTEM + " written from " + TSV);
   }
 
-  /** The package version every resource under profiles/ carries (pom.xml, fhir.package.version). */
-  private static String packageVersion() throws IOException {
-    Matcher version = Pattern.compile("<fhir.package.version>([^<]+)</fhir.package.version>")
-        .matcher(Files.readString(Path.of("pom.xml")));
-    if (!version.find()) {
-      throw new IllegalStateException("pom.xml has no fhir.package.version");
-    }
-    return version.group(1);
-  }
-
   /** The CodeSystem as JSON, the same text for the same TSV. */
   static String generate(Path tsv) throws IOException {
     List<String> lines = Files.readAllLines(tsv, StandardCharsets.UTF_8);
@@ -51,7 +39,6 @@ public final class KommunkodCodeSystemGenerator {
     CodeSystem codeSystem = new CodeSystem();
     codeSystem.setId("kommunkod");
     codeSystem.setUrl("https://samverkan.se/fhir/CodeSystem/kommunkod");
-    codeSystem.setVersion(packageVersion());
     codeSystem.setName("Kommunkod");
     codeSystem.setTitle("Kommunkod (SCB)");
     codeSystem.setStatus(Enumerations.PublicationStatus.ACTIVE);

@@ -35,7 +35,8 @@ class PatientsWithoutPersonnummerTest extends FhirServerTest {
     return Stream.of(
         Arguments.of("Region Blekinge reservnummer", BLEKINGE, "19500101AB1C"),
         Arguments.of("Region Blekinge reservnummer as HL7 Sweden's example writes it", BLEKINGE, "20200501-AA8A"),
-        Arguments.of("Region Stockholm (SLL) reservnummer", "urn:oid:1.2.752.97.3.1.3", "991981000010"),
+        Arguments.of("Region Stockholm reservnummer", "https://uid.regionstockholm.se/reservnummer", "991981000010"),
+        Arguments.of("Region Stockholm (SLL) reservnummer under Inera's old OID", "urn:oid:1.2.752.97.3.1.3", "991981000010"),
         Arguments.of("Västra Götalandsregionen reservnummer", "urn:oid:1.2.752.113.11.0.2.1.1.1", "19810829M071"),
         Arguments.of("Region Skåne reservnummer", "urn:oid:1.2.752.219.1.10.10.1", "810829DA1B"),
         Arguments.of("Region Värmland reservnummer", "urn:oid:1.2.752.74.9.2", "19810829SU3A"),
@@ -62,7 +63,9 @@ class PatientsWithoutPersonnummerTest extends FhirServerTest {
         Arguments.of("Region Blekinge reservnummer without its letters", BLEKINGE, "195001011234", "Region Blekinge"),
         Arguments.of("Västra Götalandsregionen reservnummer with a letter VGR does not use",
             "urn:oid:1.2.752.113.11.0.2.1.1.1", "19810829A071", "Västra Götalandsregionen"),
-        Arguments.of("Region Stockholm reservnummer not starting with 99", "urn:oid:1.2.752.97.3.1.3", "981981000010", "Region Stockholm"),
+        Arguments.of("Region Stockholm reservnummer not starting with 99", "https://uid.regionstockholm.se/reservnummer",
+            "981981000010", "Region Stockholm"),
+        Arguments.of("Region Stockholm (SLL) reservnummer not starting with 99", "urn:oid:1.2.752.97.3.1.3", "981981000010", "Region Stockholm"),
         Arguments.of("nationellt reservnummer of another form", SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER, "2021-03-25", "nationellt reservnummer"));
   }
 

@@ -17,11 +17,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import se.samverkan.support.FhirServerTest;
 
 /**
@@ -94,6 +96,37 @@ class TerminologyOperationsTest extends FhirServerTest {
     HttpResponse<String> unknown = get("/CodeSystem/$lookup?system=" + encode(url) + "&code=no-such-code");
     assertThat(unknown.statusCode()).as(unknown.body()).isBetween(400, 499);
     assertThat(validateCode("/CodeSystem/$validate-code?url=" + encode(url), url, "no-such-code")).isFalse();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"http://snomed.info/sct", "https://www.icd10.se/"})
+  void expandingAnInlineValueSetWithAllOfACodeSystemNotHeldHereIsRefusedAsNotSupported(String system) {
+    // Sent inline, such a ValueSet went to HAPI's expansion, which fails it as an internal error.
+    String body = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"valueSet\",\"resource\":"
+        + "{\"resourceType\":\"ValueSet\",\"status\":\"active\",\"compose\":{\"include\":[{\"system\":\""
+        + system + "\"}]}}}]}";
+
+    HttpResponse<String> response = send("POST", "/ValueSet/$expand", body);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+    assertThat(parse(OperationOutcome.class, response).getIssue()).singleElement().satisfies(issue -> {
+      assertThat(issue.getCode()).isEqualTo(OperationOutcome.IssueType.NOTSUPPORTED);
+      assertThat(issue.getDiagnostics()).contains(system).contains("not held by this server");
+    });
+  }
+
+  @Test
+  void expandingAnInlineValueSetOfOurOwnCodeSystemListsItsCodes() {
+    String body = "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"valueSet\",\"resource\":"
+        + "{\"resourceType\":\"ValueSet\",\"status\":\"active\",\"compose\":{\"include\":[{\"system\":"
+        + "\"https://samverkan.se/fhir/CodeSystem/huvudman-type\"}]}}}]}";
+
+    HttpResponse<String> response = send("POST", "/ValueSet/$expand", body);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(parse(ValueSet.class, response).getExpansion().getContains())
+        .extracting(ValueSet.ValueSetExpansionContainsComponent::getCode)
+        .containsExactlyInAnyOrder("region", "kommun", "privat");
   }
 
   @Test
