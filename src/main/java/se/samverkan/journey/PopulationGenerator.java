@@ -609,7 +609,9 @@ public final class PopulationGenerator {
     for (int i = 0; i < p.wishes.size(); i++) {
       amp.addGoal(ref(p, "goal-wish-" + (i + 1)));
     }
-    amp.addActivity().getDetail().setStatus(CarePlan.CarePlanActivityStatus.NOTSTARTED)
+    // Every action on deterioration starts with the hemsjukvård nurse's visit at home.
+    amp.addActivity().getDetail().setCode(KvaCode.HOME_VISIT.concept())
+        .setStatus(CarePlan.CarePlanActivityStatus.NOTSTARTED)
         .addPerformer(p.kommun.organization().bareReference()).addPerformer(physician.copy())
         .setDescription(actionOnDeterioration(p));
     amp.addActivity().getDetail().setStatus(CarePlan.CarePlanActivityStatus.NOTSTARTED)
@@ -679,14 +681,20 @@ public final class PopulationGenerator {
       sip.addGoal(ref(p, "goal-sip-" + (i + 1)));
     }
     sipActivity(sip, kommun, "Hemtjänst morgon och kväll (biståndsbeslut).");
-    sipActivity(sip, kommun, "Hemsjukvård: läkemedelshantering och NEWS2 en gång i veckan.");
+    sipActivity(sip, kommun, "Hemsjukvård: hembesök en gång i veckan med läkemedelshantering och NEWS2.")
+        .setCode(KvaCode.HOME_VISIT.concept());
     sipActivity(sip, p.vardcentral(), "Egenmonitorering (vikt, blodtryck, syremättnad var tredje dag) följs"
         + " av vårdcentralen.");
+    // The follow-up revises the plan; KVÅ AU120 is reported by the huvudman with overall responsibility.
+    sipActivity(sip, kommun, "Uppföljning av SIP:en " + followUp + " med " + p.given
+        + ", kommunen och vårdcentralen: planen utvärderas och revideras.")
+        .setStatus(CarePlan.CarePlanActivityStatus.SCHEDULED).setCode(KvaCode.CARE_PLAN.concept());
     return entry(p, "sip", sip);
   }
 
-  private static void sipActivity(CarePlan sip, Unit responsible, String description) {
-    sip.addActivity().getDetail().setStatus(CarePlan.CarePlanActivityStatus.INPROGRESS)
+  private static CarePlan.CarePlanActivityDetailComponent sipActivity(CarePlan sip, Unit responsible,
+      String description) {
+    return sip.addActivity().getDetail().setStatus(CarePlan.CarePlanActivityStatus.INPROGRESS)
         .addPerformer(responsible.reference()).setDescription(description);
   }
 
