@@ -12,6 +12,8 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * The audit log is about the record, not part of it. Every request writes an AuditEvent naming
@@ -71,7 +73,7 @@ public class AuditLogApart {
       return;
     }
     if (AUDIT_EVENT.equals(subscription.getCriteria().split("[?/]", 2)[0].trim())) {
-      String message = "The audit log (AuditEvent) is not offered for subscriptions: log reviewers search it";
+      String message = Messages.english(Message.SUBSCRIPTION_AUDIT_LOG);
       OperationOutcome outcome = new OperationOutcome();
       outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
           .setCode(OperationOutcome.IssueType.NOTSUPPORTED).setDiagnostics(message).addExpression("Subscription.criteria");

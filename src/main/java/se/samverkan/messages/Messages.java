@@ -68,7 +68,7 @@ public final class Messages {
   /** The message in a language (English unless Swedish), its arguments put into that language too. */
   public static String render(Said said, Locale language) {
     Map<String, String> texts = SWEDISH.getLanguage().equals(language.getLanguage()) ? SV : EN;
-    Object[] arguments = said.arguments().stream().map(a -> nested(a, texts)).toArray();
+    Object[] arguments = said.arguments().stream().map(a -> nested(a, language)).toArray();
     return fill(texts.get(said.id()), arguments);
   }
 
@@ -102,14 +102,14 @@ public final class Messages {
         || EN.containsKey(CONSTRAINT_PREFIX + said.arguments().get(0));
   }
 
-  /** An argument that is itself a message without arguments (a constraint's text) is translated. */
-  private static String nested(String argument, Map<String, String> texts) {
-    for (Map.Entry<String, String> entry : EN.entrySet()) {
-      if (entry.getValue().equals(argument) && !PLACEHOLDER.matcher(entry.getValue()).find()) {
-        return texts.get(entry.getKey());
-      }
-    }
-    return argument;
+  /**
+   * An argument that is itself a message of ours is put into the language too, with its own
+   * arguments: a constraint's text in {@code validation.constraint-failed}, the reason in
+   * {@code subscription.endpoint.refused}, {@code search.value-of} in {@code value.decimal-too-large}.
+   * An argument is shorter than the text it is in, so this ends.
+   */
+  private static String nested(String argument, Locale language) {
+    return recognise(argument).map(said -> render(said, language)).orElse(argument);
   }
 
   /** Every id in a language's file, with its text. */

@@ -10,6 +10,8 @@ import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * A notification is an answer: a Subscription whose criteria look into other resources — chains
@@ -50,11 +52,7 @@ public class SubscriptionCriteriaRule {
       return;
     }
     whyNotMatchedOnTheResourceAlone(subscription.getCriteria()).ifPresent(reason -> {
-      String message = "Subscription criteria must be decided by the changed resource alone. These criteria look "
-          + "into other resources (a chain, _has or _list) or need the database (" + reason + "); matched over all "
-          + "data, whether a notification came would tell what you may not see. Subscribe on the resource's own "
-          + "fields, e.g. Goal?subject=Patient/<id> or Task?owner=Organization/<id>, and read the rest with your "
-          + "own token";
+      String message = Messages.english(Message.SUBSCRIPTION_CRITERIA_JOINED, reason);
       OperationOutcome outcome = new OperationOutcome();
       outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
           .setCode(OperationOutcome.IssueType.NOTSUPPORTED).setDiagnostics(message).addExpression("Subscription.criteria");
@@ -71,13 +69,13 @@ public class SubscriptionCriteriaRule {
     if (trimmed.startsWith("[")) {
       // HAPI's multi-type form: [*] or [Observation,Patient], accepted only without parameters.
       return trimmed.contains("?") && !trimmed.endsWith("?")
-          ? Optional.of("search parameters with several resource types") : Optional.empty();
+          ? Optional.of(Messages.english(Message.SUBSCRIPTION_CRITERIA_SEVERAL_TYPES)) : Optional.empty();
     }
     try {
       InMemoryMatchResult result = matcher.canBeEvaluatedInMemory(trimmed.contains("?") ? trimmed : trimmed + "?");
       return result.supported() ? Optional.empty() : Optional.of(String.valueOf(result.getUnsupportedReason()));
     } catch (RuntimeException e) {
-      return Optional.of("the criteria could not be read as [type]?[parameters]");
+      return Optional.of(Messages.english(Message.SUBSCRIPTION_CRITERIA_UNREADABLE));
     }
   }
 }

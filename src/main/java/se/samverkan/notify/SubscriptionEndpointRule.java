@@ -23,6 +23,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * A Subscription's {@code channel.endpoint} is where the server sends requests on the
@@ -130,8 +132,7 @@ public class SubscriptionEndpointRule {
       return;
     }
     whyNotAllowed(subscription.getChannel().getEndpoint()).ifPresent(reason -> {
-      String message = reason + ". This server sends notifications only to endpoints its operator allows ("
-          + KEY + "); ask the operator to add your journal system's endpoint";
+      String message = Messages.english(Message.SUBSCRIPTION_ENDPOINT_REFUSED, reason, KEY);
       OperationOutcome outcome = new OperationOutcome();
       outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
           .setCode(OperationOutcome.IssueType.BUSINESSRULE).setDiagnostics(message)
@@ -149,12 +150,11 @@ public class SubscriptionEndpointRule {
   public Optional<String> whyNotAllowed(String endpoint) {
     Optional<Target> target = target(endpoint);
     if (target.isEmpty()) {
-      return Optional.of("Subscription.channel.endpoint must be an absolute http or https URL with a host and "
-          + "no user information");
+      return Optional.of(Messages.english(Message.SUBSCRIPTION_ENDPOINT_NOT_URL));
     }
     Optional<Allowed> entry = entryFor(target.get());
     if (entry.isEmpty()) {
-      return Optional.of(target.get().origin() + " is not an allowed endpoint");
+      return Optional.of(Messages.english(Message.SUBSCRIPTION_ENDPOINT_NOT_ALLOWED, target.get().origin()));
     }
     if (target.get().address() != null && entry.get().address() == null) {
       return whyNotReachable(target.get(), entry.get(), target.get().address());
@@ -203,25 +203,25 @@ public class SubscriptionEndpointRule {
   }
 
   private static Optional<String> whyNotReachable(Target target, Allowed entry, InetAddress address) {
-    String range = specialRange(address);
+    Message range = specialRange(address);
     if (range != null) {
-      return Optional.of(target.origin() + " is at " + address.getHostAddress() + ", a " + range
-          + " address, which only an entry naming that address allows");
+      return Optional.of(Messages.english(Message.SUBSCRIPTION_ENDPOINT_SPECIAL_ADDRESS,
+          target.origin(), address.getHostAddress(), Messages.english(range)));
     }
     if (entry.wildcard() && isPrivate(address)) {
-      return Optional.of(target.origin() + " is at " + address.getHostAddress() + ", a private address, "
-          + "which an entry with a wildcard (" + entry.host() + ") does not allow");
+      return Optional.of(Messages.english(Message.SUBSCRIPTION_ENDPOINT_PRIVATE_ADDRESS,
+          target.origin(), address.getHostAddress(), entry.host()));
     }
     return Optional.empty();
   }
 
   /** The kind of address nothing but an entry naming it may reach; null for any other. */
-  private static String specialRange(InetAddress address) {
+  private static Message specialRange(InetAddress address) {
     if (address.isLoopbackAddress()) {
-      return "loopback";
+      return Message.ADDRESS_LOOPBACK;
     }
     if (address.isAnyLocalAddress()) {
-      return "unspecified";
+      return Message.ADDRESS_UNSPECIFIED;
     }
     InetAddress embedded = embeddedIpv4(address);
     if (embedded != address) {
@@ -229,16 +229,16 @@ public class SubscriptionEndpointRule {
     }
     byte[] bytes = address.getAddress();
     if (address instanceof Inet4Address && bytes[0] == 0) {
-      return "unspecified";
+      return Message.ADDRESS_UNSPECIFIED;
     }
     if (address.isLinkLocalAddress()) {
-      return "link-local";
+      return Message.ADDRESS_LINK_LOCAL;
     }
     if (address.isMulticastAddress() || (address instanceof Inet4Address && (bytes[0] & 0xff) == 255)) {
-      return "multicast or broadcast";
+      return Message.ADDRESS_MULTICAST;
     }
     if (address.getHostAddress().equals("fd00:ec2:0:0:0:0:0:254")) {
-      return "cloud metadata";
+      return Message.ADDRESS_CLOUD_METADATA;
     }
     return null;
   }

@@ -9,6 +9,8 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * A notification never carries resource content (docs/notifications.md): a Subscription asking for
@@ -37,13 +39,12 @@ public class SubscriptionPayloadRule {
     Subscription.SubscriptionChannelComponent channel = subscription.getChannel();
     if (channel.hasPayload() && EncodingEnum.forContentType(channel.getPayload()) == null) {
       throw refused("Subscription.channel.payload",
-          "Notifications are sent as application/fhir+json or application/fhir+xml, not " + channel.getPayload());
+          Messages.english(Message.SUBSCRIPTION_PAYLOAD_MIME, channel.getPayload()));
     }
     String content = NotificationSender.content(subscription);
     if (!CONTENTS.contains(content)) {
       throw refused("Subscription.channel.payload.extension",
-          "Payload content '" + content + "' is not offered: notifications are id-only (or empty), so they never "
-              + "carry data the receiver may not read; fetch the resource with your own token");
+          Messages.english(Message.SUBSCRIPTION_PAYLOAD_CONTENT, content));
     }
   }
 

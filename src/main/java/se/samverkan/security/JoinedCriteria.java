@@ -24,6 +24,8 @@ import java.util.function.Predicate;
 import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * Search criteria that look into other resources — chains ({@code encounter.class=EMER}) and
@@ -96,8 +98,7 @@ final class JoinedCriteria {
   static void refuseNestedHas(RequestDetails request) {
     for (String name : request.getParameters().keySet()) {
       if (name.indexOf("_has:", 1) >= 0) {
-        throw new InvalidRequestException("A nested _has cannot be checked against what you may see, nor a _has"
-            + " inside a chain; search step by step instead");
+        throw new InvalidRequestException(Messages.english(Message.SEARCH_NESTED_HAS));
       }
     }
   }
@@ -118,10 +119,7 @@ final class JoinedCriteria {
         for (String key : value.split(",")) {
           String field = key.trim().startsWith("-") ? key.trim().substring(1) : key.trim();
           if (field.contains(".") || field.contains(":") || isReference(request.getResourceName(), field)) {
-            throw new InvalidRequestException("_sort=" + field + " sorts through a reference: the order of your "
-                + "results would depend on the referenced resources, which you may not be allowed to see. Sort by "
-                + "the resource's own search parameters (e.g. date, _lastUpdated), or read the referenced resources "
-                + "and sort them yourself");
+            throw new InvalidRequestException(Messages.english(Message.SEARCH_SORT_THROUGH_REFERENCE, field));
           }
         }
       }
@@ -147,9 +145,8 @@ final class JoinedCriteria {
     }
     for (String name : request.getParameters().keySet()) {
       if (name.startsWith("_has") || name.equals("_list") || isChain(name)) {
-        throw new InvalidRequestException(request.getOperation() + " does not take " + name.split(":", 2)[0]
-            + (isChain(name) ? " (a chain)" : "") + ": criteria that look into other resources cannot be checked "
-            + "against what you may see there; search for the resources first, then ask about them by id");
+        throw new InvalidRequestException(Messages.english(isChain(name) ? Message.OPERATION_NO_CHAIN
+            : Message.OPERATION_NO_JOINED_CRITERIA, request.getOperation(), name.split(":", 2)[0]));
       }
     }
   }
@@ -283,10 +280,7 @@ final class JoinedCriteria {
   private void count(RequestDetails request, int reads) {
     Object counted = request.getUserData().get(READS);
     if (counted instanceof AtomicInteger total && total.addAndGet(reads) > readLimit) {
-      throw new InvalidRequestException("This search's chain or _has had to read more than " + readLimit
-          + " resources to check its results against what you may see (samverkan.fhir.join-scan-limit), and was"
-          + " stopped. Narrow it — for instance by patient, subject, date or code — or search the referenced"
-          + " resources first and ask about them by id");
+      throw new InvalidRequestException(Messages.english(Message.SEARCH_JOIN_SCAN_LIMIT, readLimit));
     }
   }
 

@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.hl7.fhir.r4.model.Bundle;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * The same conditional create or conditional update sent by several clients at once must leave
@@ -63,8 +65,7 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
     request.getUserData().put(HELD, held);
     for (Lock lock : locks.bulkGet(conditions)) { // bulkGet orders the stripes: no deadlock
       if (!lock.tryLock(WAIT_SECONDS, TimeUnit.SECONDS)) {
-        throw new ResourceVersionConflictException(
-            "Another request with the same condition has been running for a minute; try again");
+        throw new ResourceVersionConflictException(Messages.english(Message.CONDITION_BUSY));
       }
       held.add(lock);
     }
@@ -123,7 +124,7 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
    * one is refused (MatchUrls has done so already, before this interceptor).
    */
   private static String normalized(String condition) {
-    String decoded = MatchUrls.decoded(condition, "a condition");
+    String decoded = MatchUrls.decoded(condition, Message.QUERY_MALFORMED_IN_CONDITION);
     return decoded.startsWith("/") ? decoded.substring(1) : decoded;
   }
 }

@@ -7,6 +7,8 @@ import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * Substring search ({@code :contains}) is off (storage.JpaStorageConfig says why). HAPI refuses it
@@ -21,9 +23,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 public class ContainsSearchRefusal implements ServerInterceptor {
 
   static final String MODIFIER = ":contains";
-  static final String MESSAGE = "Substring search (:contains) is not supported on this server: it cannot use an"
-      + " index, so it would read every value of the parameter. Search by the start of the value (the default,"
-      + " name=Tolv) or by the whole value (name:exact=Tolvan).";
+  static final String MESSAGE = Messages.english(Message.SEARCH_CONTAINS_UNSUPPORTED);
 
   private final JpaStorageSettings storageSettings;
 

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * While the database is unreachable the server answers 503 Service Unavailable with a
@@ -27,8 +29,7 @@ public class DatabaseUnavailableInterceptor implements ServerInterceptor {
     if (!isDatabaseUnavailable(exception)) {
       return null;
     }
-    String message = "The database is not reachable at the moment, so the request could not be completed."
-        + " Try again shortly.";
+    String message = Messages.english(Message.DATABASE_UNAVAILABLE);
     OperationOutcome outcome = new OperationOutcome();
     outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
         .setCode(OperationOutcome.IssueType.TRANSIENT).setDiagnostics(message);

@@ -107,9 +107,6 @@ public class HostileInputInterceptor implements ServerInterceptor {
       Pattern.compile(", from `[^`]*`|(?:\\b[a-z][a-z0-9_]*\\.)*\\b[A-Z]\\w*Exception\\b:? ?");
 
   private static final Pattern QUALIFIED_JAVA_NAME = Pattern.compile("\\b(?:java|javax|com|org|ca)\\.[a-z]\\w*\\.");
-  static final String JSON_PATCH_MALFORMED = "The JSON Patch is malformed: it must be an array of operations"
-      + " (RFC 6902), each an object with an op (add, remove, replace, move, copy or test), a path, and a value"
-      + " or a from where the op takes one";
 
   private final FhirContext fhirContext;
 
@@ -147,8 +144,8 @@ public class HostileInputInterceptor implements ServerInterceptor {
       for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
         if (token == JsonToken.VALUE_NUMBER_FLOAT && exponentTooLarge(parser.getText())) {
           String number = parser.getText();
-          throw new InvalidRequestException("The number " + (number.length() > 40 ? number.substring(0, 40) + "…" : number)
-              + " in the request body has an exponent beyond ±" + MAX_EXPONENT + ", which this server does not take");
+          throw new InvalidRequestException(Messages.english(Message.INPUT_NUMBER_EXPONENT,
+              number.length() > 40 ? number.substring(0, 40) + "…" : number, MAX_EXPONENT));
         }
         nulls.next(token, parser.currentName());
       }
@@ -215,10 +212,8 @@ public class HostileInputInterceptor implements ServerInterceptor {
         List<Boolean> items = array.getValue();
         for (int i = 0; i < items.size(); i++) {
           if (items.get(i) && (other == null || i >= other.size() || other.get(i))) {
-            throw new InvalidRequestException("The request body has a null at " + child(object.path(), name) + "[" + i
-                + "] that keeps no place: in FHIR JSON a null in an array only stands for a value whose extension, or"
-                + " an extension whose value, is at the same index of the matching array ("
-                + (name.startsWith("_") ? matching + " and " + name : name + " and " + matching) + ")");
+            throw new InvalidRequestException(Messages.english(Message.INPUT_NULL_KEEPS_NO_PLACE, child(object.path(), name), i,
+                name.startsWith("_") ? matching : name, name.startsWith("_") ? name : matching));
           }
         }
       }
@@ -253,7 +248,7 @@ public class HostileInputInterceptor implements ServerInterceptor {
       // "contained"); HAPI then failed indexing it with a ClassCastException (FhirTerser#containResources, 8.8).
       for (Object contained : domain.getContained()) {
         if (!(contained instanceof IBaseResource)) {
-          throw new UnprocessableEntityException(resource.fhirType() + ".contained holds a value that is not a resource");
+          throw new UnprocessableEntityException(Messages.english(Message.INPUT_CONTAINED_NOT_RESOURCE, resource.fhirType()));
         }
       }
     }
@@ -262,8 +257,8 @@ public class HostileInputInterceptor implements ServerInterceptor {
       public boolean acceptElement(IBase element, List<IBase> containing,
           List<BaseRuntimeChildDefinition> children, List<BaseRuntimeElementDefinition<?>> definitions) {
         if (element instanceof IPrimitiveType<?> primitive && !(element instanceof IBaseXhtml)) {
-          problem(primitive).ifPresent(problem -> {
-            throw new UnprocessableEntityException(path(resource, children, definitions) + " " + problem);
+          problem(path(resource, children, definitions), primitive).ifPresent(problem -> {
+            throw new UnprocessableEntityException(problem);
           });
         }
         return true;
@@ -271,11 +266,12 @@ public class HostileInputInterceptor implements ServerInterceptor {
     });
   }
 
-  private static Optional<String> problem(IPrimitiveType<?> primitive) {
+  /** What is wrong with the value, said of {@code where} it is (an element's path, a search parameter's value). */
+  private static Optional<String> problem(String where, IPrimitiveType<?> primitive) {
     if (primitive.getValue() instanceof BigDecimal decimal) {
-      return decimalProblem(decimal);
+      return decimalProblem(where, decimal);
     }
-    return stringProblem(primitive.getValueAsString());
+    return stringProblem(where, primitive.getValueAsString());
   }
 
   /** FHIRPath-like location of an element, e.g. {@code Observation.valueQuantity.value}. */
@@ -293,29 +289,28 @@ public class HostileInputInterceptor implements ServerInterceptor {
     return path.toString();
   }
 
-  static Optional<String> decimalProblem(BigDecimal value) {
+  static Optional<String> decimalProblem(String where, BigDecimal value) {
     if (value.abs().compareTo(MAX_DECIMAL) >= 0) {
-      return Optional.of("is too large: this server stores decimals between -10^17 and 10^17");
+      return Optional.of(Messages.english(Message.VALUE_DECIMAL_TOO_LARGE, where));
     }
     if (value.scale() > MAX_DECIMAL_PLACES) {
-      return Optional.of("has more than " + MAX_DECIMAL_PLACES + " decimal places, more than this server stores");
+      return Optional.of(Messages.english(Message.VALUE_DECIMAL_PLACES, where, MAX_DECIMAL_PLACES));
     }
     return Optional.empty();
   }
 
-  static Optional<String> stringProblem(String value) {
+  static Optional<String> stringProblem(String where, String value) {
     if (value == null) {
       return Optional.empty();
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-        return Optional.of(String.format(
-            "contains the control character U+%04X, which FHIR strings may not hold", (int) c));
+        return Optional.of(Messages.english(Message.VALUE_CONTROL_CHARACTER, where, String.format("%04X", (int) c)));
       }
       if (Character.isHighSurrogate(c) && (i + 1 == value.length() || !Character.isLowSurrogate(value.charAt(i + 1)))
           || Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(value.charAt(i - 1)))) {
-        return Optional.of("contains an unpaired UTF-16 surrogate, which is not a Unicode character");
+        return Optional.of(Messages.english(Message.VALUE_UNPAIRED_SURROGATE, where));
       }
     }
     return Optional.empty();
@@ -323,9 +318,8 @@ public class HostileInputInterceptor implements ServerInterceptor {
 
   // --- Patches
 
-  static final String XML_PATCH_UNSUPPORTED = "XML Patch (" + Constants.CT_XML_PATCH + ") is not supported:"
-      + " send a JSON Patch (" + Constants.CT_JSON_PATCH + ") or a FHIRPath Patch (a Parameters resource as "
-      + Constants.CT_FHIR_JSON_NEW + ")";
+  static final String XML_PATCH_UNSUPPORTED = Messages.english(Message.PATCH_XML_UNSUPPORTED,
+      Constants.CT_XML_PATCH, Constants.CT_JSON_PATCH, Constants.CT_FHIR_JSON_NEW);
 
   /**
    * XML Patch is refused with 415, as a PATCH request and as a transaction or batch entry (a
@@ -366,7 +360,7 @@ public class HostileInputInterceptor implements ServerInterceptor {
   public void checkOffset(RequestDetails request) {
     String[] offset = request.getParameters() == null ? null : request.getParameters().get(Constants.PARAM_OFFSET);
     if (offset != null && offset.length > 0 && offset[0] != null && offset[0].trim().matches("-[0-9]+")) {
-      throw new InvalidRequestException("_offset must be 0 or more, not " + offset[0].trim());
+      throw new InvalidRequestException(Messages.english(Message.SEARCH_OFFSET_NEGATIVE, offset[0].trim()));
     }
   }
 
@@ -385,12 +379,13 @@ public class HostileInputInterceptor implements ServerInterceptor {
     BigDecimal number = value instanceof NumberParam n ? n.getValue()
         : value instanceof QuantityParam q ? q.getValue()
         : null;
-    Optional<String> problem = number == null ? Optional.empty() : decimalProblem(number);
+    String where = Messages.english(Message.SEARCH_VALUE_OF, name);
+    Optional<String> problem = number == null ? Optional.empty() : decimalProblem(where, number);
     if (problem.isEmpty()) {
-      problem = stringProblem(value.getValueAsQueryToken(fhirContext));
+      problem = stringProblem(where, value.getValueAsQueryToken(fhirContext));
     }
     problem.ifPresent(p -> {
-      throw new InvalidRequestException("The value of search parameter " + name + " " + p);
+      throw new InvalidRequestException(p);
     });
   }
 
@@ -405,7 +400,7 @@ public class HostileInputInterceptor implements ServerInterceptor {
       }
       if (code.equals("HAPI-1272") && QUALIFIED_JAVA_NAME.matcher(invalid.getMessage()).find()) {
         // Jackson's message on a JSON Patch that is no list of operations names its classes.
-        return withCause(new InvalidRequestException("HAPI-1272: " + JSON_PATCH_MALFORMED), exception);
+        return withCause(new InvalidRequestException(Messages.english(Message.PATCH_JSON_MALFORMED)), exception);
       }
       String plain = JAVA_NAMES.matcher(invalid.getMessage()).replaceAll("");
       if (!plain.equals(invalid.getMessage())) {
@@ -420,22 +415,20 @@ public class HostileInputInterceptor implements ServerInterceptor {
       return null;
     }
     if (find(exception, HostileInputInterceptor::failedParsingRequestBody) != null) {
-      return withCause(new InvalidRequestException("The request body could not be read as a FHIR resource: an"
-          + " element holds a value of the wrong kind (for instance a Bundle.entry.resource that is not a JSON"
-          + " object with a resourceType)"), exception);
+      return withCause(new InvalidRequestException(Messages.english(Message.INPUT_BODY_UNREADABLE)), exception);
     }
     if (find(exception, HostileInputInterceptor::failedApplyingPatch) != null) {
-      return withCause(new InvalidRequestException(PATCH_NOT_APPLICABLE), exception);
+      return withCause(new InvalidRequestException(Messages.english(Message.PATCH_NOT_APPLICABLE)), exception);
     }
     Throwable nearFormat = find(exception, e -> e.getMessage() != null && e.getMessage().startsWith("HAPI-1230:"));
     if (nearFormat != null) {
       return withCause(new InvalidRequestException(nearFormat.getMessage()), exception);
     }
     if (find(exception, HostileInputInterceptor::failedBindingOperationParameter) != null) {
-      String operation = request == null || request.getOperation() == null ? "the operation" : request.getOperation();
-      return withCause(new InvalidRequestException("A parameter of " + operation + " has a value that is not of"
-          + " the parameter's type (for instance _count=abc, where a whole number is expected, or a valueString"
-          + " where a resource is expected)"), exception);
+      String operation = request == null ? null : request.getOperation();
+      return withCause(new InvalidRequestException(operation == null
+          ? Messages.english(Message.OPERATION_PARAMETER_WRONG_TYPE_UNNAMED)
+          : Messages.english(Message.OPERATION_PARAMETER_WRONG_TYPE, operation)), exception);
     }
     return withCause(new InternalErrorException(INTERNAL_ERROR_MESSAGE), exception);
   }
@@ -453,10 +446,6 @@ public class HostileInputInterceptor implements ServerInterceptor {
     }
     return false;
   }
-
-  static final String PATCH_NOT_APPLICABLE = "The patch cannot be applied to this resource: an operation names an"
-      + " element the resource type does not have, gives a value of the wrong type or a code that is not allowed,"
-      + " changes the id, or has a path that is not a simple FHIRPath to elements. Nothing was changed.";
 
   /**
    * A patch HAPI could not apply, or whose result it then failed on, with the model's own

@@ -18,6 +18,8 @@ import org.hl7.fhir.instance.model.api.IBaseReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * A query string, wherever it comes from, is read one way: the request's own (checked by
@@ -34,9 +36,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 public class MatchUrls implements ServerInterceptor {
 
   /** Said for a malformed query string, the request's own or a match URL's; safe to answer with. */
-  public static final String MALFORMED_QUERY =
-      "The query string is malformed: every '%' must be followed by two hexadecimal digits, and"
-          + " the %-escaped bytes must form UTF-8 (a literal '%' is written %25).";
+  public static final String MALFORMED_QUERY = Messages.english(Message.QUERY_MALFORMED);
 
   private final FhirContext fhirContext;
 
@@ -52,7 +52,7 @@ public class MatchUrls implements ServerInterceptor {
   public void checkMatchUrls(RequestDetails request) {
     String ifNoneExist = request.getHeader(Constants.HEADER_IF_NONE_EXIST);
     if (ifNoneExist != null) {
-      check(ifNoneExist, "the If-None-Exist header");
+      check(ifNoneExist, Message.QUERY_MALFORMED_IN_IF_NONE_EXIST);
     }
     IBaseResource resource = request.getResource();
     if (resource instanceof Bundle bundle && bundle.getType() != null
@@ -61,26 +61,26 @@ public class MatchUrls implements ServerInterceptor {
       for (int i = 0; i < entries.size(); i++) {
         Bundle.BundleEntryRequestComponent entry = entries.get(i).getRequest();
         if (entry.getUrl() != null) {
-          check(entry.getUrl(), "Bundle.entry[" + i + "].request.url");
+          check(entry.getUrl(), Message.QUERY_MALFORMED_IN_ENTRY_URL, i);
         }
         if (entry.getIfNoneExist() != null) {
-          check(entry.getIfNoneExist(), "Bundle.entry[" + i + "].request.ifNoneExist");
+          check(entry.getIfNoneExist(), Message.QUERY_MALFORMED_IN_ENTRY_IF_NONE_EXIST, i);
         }
-        checkReferences(entries.get(i).getResource(), "Bundle.entry[" + i + "].resource");
+        checkReferences(entries.get(i).getResource(), Message.QUERY_MALFORMED_IN_ENTRY_REFERENCE, i);
       }
     } else {
-      checkReferences(resource, "the resource");
+      checkReferences(resource, Message.QUERY_MALFORMED_IN_REFERENCE);
     }
   }
 
-  private void checkReferences(IBaseResource resource, String where) {
+  private void checkReferences(IBaseResource resource, Message where, Object... at) {
     if (resource == null) {
       return;
     }
     for (IBaseReference reference : fhirContext.newTerser().getAllPopulatedChildElementsOfType(resource, IBaseReference.class)) {
       String value = reference.getReferenceElement().getValue();
       if (isConditionalReference(value)) {
-        check(value, "a conditional reference in " + where);
+        check(value, where, at);
       }
     }
   }
@@ -94,12 +94,18 @@ public class MatchUrls implements ServerInterceptor {
         && !reference.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
   }
 
-  /** Refuses a match URL (or a bare query) whose query string is malformed; says where it was. */
-  static void check(String matchUrl, String where) {
+  /**
+   * Refuses a match URL (or a bare query) whose query string is malformed; says {@code where} it
+   * was (one of the {@code QUERY_MALFORMED_IN_*} messages, {@code at} its entry's index).
+   */
+  static void check(String matchUrl, Message where, Object... at) {
     int query = matchUrl.indexOf('?');
     if (!wellFormedQuery(query < 0 ? matchUrl : matchUrl.substring(query + 1))) {
       // The URL itself is not repeated: its values may be personal data (identifier=personnummer).
-      String message = MALFORMED_QUERY + " It is the one in " + where + ".";
+      Object[] arguments = new Object[at.length + 1];
+      arguments[0] = MALFORMED_QUERY;
+      System.arraycopy(at, 0, arguments, 1, at.length);
+      String message = Messages.english(where, arguments);
       OperationOutcome outcome = new OperationOutcome(); // issue code "invalid", as for the request's own
       outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
           .setCode(OperationOutcome.IssueType.INVALID).setDiagnostics(message);
@@ -112,7 +118,7 @@ public class MatchUrls implements ServerInterceptor {
    * malformed one is refused as {@link #check} refuses it. {@code +} stays a plus sign, as HAPI
    * reads it in a condition.
    */
-  public static String decoded(String matchUrl, String where) {
+  public static String decoded(String matchUrl, Message where) {
     check(matchUrl, where);
     return URLDecoder.decode(matchUrl.replace("+", "%2B"), StandardCharsets.UTF_8);
   }

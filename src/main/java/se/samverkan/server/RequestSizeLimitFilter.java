@@ -27,6 +27,8 @@ import java.util.zip.ZipException;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * Refuses a request body larger than {@code samverkan.fhir.max-request-size} with 413 and an
@@ -60,7 +62,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
       throws ServletException, IOException {
     long declared = request.getContentLengthLong();
     if (declared > limit) {
-      refuse(request, response, "");
+      refuse(request, response, Message.BODY_TOO_LARGE);
       return;
     }
     String encoding = contentCoding(request);
@@ -73,7 +75,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     if (encoding.equals(GZIP)) {
       byte[] compressed = readAtMost(request.getInputStream(), limit + 1);
       if (compressed.length > limit) {
-        refuse(request, response, "");
+        refuse(request, response, Message.BODY_TOO_LARGE);
         return;
       }
       byte[] body = compressed;
@@ -83,11 +85,11 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
         }
       } catch (ZipException | EOFException notGzip) {
         ErrorOutcomes.write(request, closing(response), fhirContext, HttpServletResponse.SC_BAD_REQUEST,
-            OperationOutcome.IssueType.INVALID, "The request body is not valid gzip data, as its Content-Encoding: gzip says");
+            OperationOutcome.IssueType.INVALID, Messages.english(Message.BODY_NOT_GZIP));
         return;
       }
       if (body.length > limit) {
-        refuse(request, response, ", inflated (Content-Encoding: gzip),");
+        refuse(request, response, Message.BODY_TOO_LARGE_INFLATED);
         return;
       }
       chain.doFilter(new BufferedBodyRequest(request, body, true), response);
@@ -96,7 +98,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     if (declared < 0 && isChunked(request)) {
       byte[] body = readAtMost(request.getInputStream(), limit + 1);
       if (body.length > limit) {
-        refuse(request, response, "");
+        refuse(request, response, Message.BODY_TOO_LARGE);
         return;
       }
       chain.doFilter(new BufferedBodyRequest(request, body, false), response);
@@ -106,8 +108,7 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
   }
 
   private static final String GZIP = "gzip";
-  static final String UNSUPPORTED_ENCODING = "This Content-Encoding is not supported: send the body as it is, or"
-      + " compressed with Content-Encoding: gzip";
+  static final String UNSUPPORTED_ENCODING = Messages.english(Message.BODY_UNSUPPORTED_ENCODING);
 
   /**
    * The body's content coding: "" for none (or identity), "gzip" (also x-gzip, any case), null for
@@ -152,13 +153,10 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     return out.toByteArray();
   }
 
-  /** 413; {@code how} says how the body was measured, if not as sent. */
-  private void refuse(HttpServletRequest request, HttpServletResponse response, String how) throws IOException {
+  /** 413; {@code tooLarge} says how the body was measured: as sent, or inflated. */
+  private void refuse(HttpServletRequest request, HttpServletResponse response, Message tooLarge) throws IOException {
     ErrorOutcomes.write(request, closing(response), fhirContext, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
-        OperationOutcome.IssueType.TOOLONG,
-        "The request body" + how + " is larger than the " + readable(limit)
-            + " this server accepts (samverkan.fhir.max-request-size): send fewer resources per"
-            + " transaction or batch");
+        OperationOutcome.IssueType.TOOLONG, Messages.english(tooLarge, readable(limit)));
   }
 
   static String readable(long bytes) {

@@ -11,6 +11,8 @@ import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import java.time.Duration;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * A search HAPI can never finish is refused with 400 at once, not polled for a minute and answered
@@ -31,10 +33,7 @@ import java.time.Duration;
 @Interceptor
 public class StalledSearches implements ServerInterceptor {
 
-  static final String STALLED = "This search cannot be completed: a pass over its matches found nothing new, so the"
-      + " next would only repeat it (typically a _has or chain whose first matches are one resource many times over,"
-      + " one you may not see). Narrow it — for instance by patient, subject, date or code — or search the referenced"
-      + " resources first and ask about them by id";
+  static final String STALLED = Messages.english(Message.SEARCH_STALLED);
 
   private final ISearchCacheSvc searches;
   /** Matches found after each search's last pass, by search id; dropped when the search ends. */

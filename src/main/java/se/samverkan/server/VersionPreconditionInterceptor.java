@@ -15,6 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * Optimistic locking as FHIR defines it: an {@code If-Match} that names a version other than the
@@ -51,7 +53,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
   public boolean checkIfMatchSyntax(RequestDetails request) {
     String ifMatch = request.getHeader(Constants.HEADER_IF_MATCH);
     if (ifMatch != null && !ifMatch.isBlank()) {
-      version(ifMatch, "The If-Match header");
+      version(ifMatch, Message.IF_MATCH_HEADER_NOT_ENTITY_TAG);
     }
     return true;
   }
@@ -69,7 +71,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
     }
     for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
       if (entry.getRequest().hasIfMatch() && entry.getResource() != null) {
-        String version = version(entry.getRequest().getIfMatch(), "An entry's request.ifMatch");
+        String version = version(entry.getRequest().getIfMatch(), Message.IF_MATCH_ENTRY_NOT_ENTITY_TAG);
         if (entry.getRequest().getMethod() == Bundle.HTTPVerb.PUT) {
           entry.getResource().setUserData(ENTRY_IF_MATCH, version);
         }
@@ -82,9 +84,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
   public void nothingToMatch(IBaseResource resource, RequestDetails request) {
     String expected = expectedVersion(resource, request);
     if (expected != null) {
-      throw new PreconditionFailedException("If-Match names version " + expected
-          + ", but there is no such resource (nothing matches the condition, or nothing is stored under the id):"
-          + " nothing was created. Leave If-Match out to create it");
+      throw new PreconditionFailedException(Messages.english(Message.IF_MATCH_NO_SUCH_RESOURCE, expected));
     }
   }
 
@@ -95,7 +95,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
     String current = previous.getIdElement().hasVersionIdPart()
         ? previous.getIdElement().getVersionIdPart() : previous.getMeta().getVersionId();
     if (expected != null && !expected.equals(current)) {
-      throw stale("If-Match names version " + expected + ", the resource is at version " + current);
+      throw stale(Messages.english(Message.IF_MATCH_STALE_DETAIL, expected, current));
     }
   }
 
@@ -113,28 +113,23 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
         || (operation != RestOperationTypeEnum.UPDATE && operation != RestOperationTypeEnum.PATCH)) {
       return null;
     }
-    return version(ifMatch, "The If-Match header");
+    return version(ifMatch, Message.IF_MATCH_HEADER_NOT_ENTITY_TAG);
   }
 
   /** The version an entity tag names; 400 for what is no entity tag, 412 for a version that cannot exist. */
-  private static String version(String ifMatch, String what) {
+  private static String version(String ifMatch, Message notAnEntityTag) {
     Matcher tag = ENTITY_TAG.matcher(ifMatch.trim());
     if (!tag.matches()) {
-      throw new InvalidRequestException(
-          what + " must be an entity tag such as W/\"3\", as returned in the ETag header");
+      throw new InvalidRequestException(Messages.english(notAnEntityTag));
     }
     if (!tag.group(1).matches("[1-9][0-9]{0,18}")) {
-      throw new PreconditionFailedException(
-          "If-Match names version \"" + tag.group(1) + "\", which this resource never had:"
-              + " versions are positive whole numbers");
+      throw new PreconditionFailedException(Messages.english(Message.IF_MATCH_NEVER_HAD, tag.group(1)));
     }
     return tag.group(1);
   }
 
   private static PreconditionFailedException stale(String detail) {
-    return new PreconditionFailedException(
-        "The resource has changed since the version named in If-Match: read it again and reapply your change. ("
-            + detail + ")");
+    return new PreconditionFailedException(Messages.english(Message.IF_MATCH_STALE, detail));
   }
 
   @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)

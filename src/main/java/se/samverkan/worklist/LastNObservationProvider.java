@@ -26,6 +26,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import se.samverkan.security.VisibleResults;
 import se.samverkan.server.ServerProvider;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * HAPI's Observation provider with a working {@code $lastn}: the newest {@code max} observations
@@ -71,12 +73,11 @@ public class LastNObservationProvider extends ObservationResourceProvider implem
       @OperationParam(name = "max", typeName = "integer", min = 0, max = 1) IPrimitiveType<Integer> max,
       @RawParam Map<String, List<String>> otherParams) {
     if (patient == null && subject == null && code == null) {
-      throw new InvalidRequestException(
-          "$lastn needs patient, subject or code: the newest observations of whom, or of what?");
+      throw new InvalidRequestException(Messages.english(Message.LASTN_NEEDS_WHOM));
     }
     int perCode = max == null || max.getValue() == null ? 1 : max.getValue();
     if (perCode < 1) {
-      throw new InvalidRequestException("$lastn: max must be 1 or more");
+      throw new InvalidRequestException(Messages.english(Message.LASTN_MAX));
     }
 
     SearchParameterMap search = new SearchParameterMap();

@@ -6,6 +6,8 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /** A search inside an operation that must see every match, not the first page of them. */
 final class WholeSearch {
@@ -22,8 +24,8 @@ final class WholeSearch {
     search.setLoadSynchronousUpTo(limit + 1);
     List<IBaseResource> found = dao.search(search, new SystemRequestDetails()).getResources(0, limit + 1);
     if (found.size() > limit) {
-      throw new InvalidRequestException(operation + " would read more than " + limit + " "
-          + dao.getResourceType().getSimpleName() + " resources (samverkan.fhir.scan-limit): narrow the request");
+      throw new InvalidRequestException(Messages.english(Message.OPERATION_SCAN_LIMIT,
+          operation, limit, dao.getResourceType().getSimpleName()));
     }
     return found;
   }

@@ -26,6 +26,8 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 import se.samverkan.security.VisibleResults;
 import se.samverkan.server.ServerProvider;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 
 /**
  * {@code GET /fhir/Patient/$worklist?organization=Organization/X}: the kommun's or vårdcentral's
@@ -58,7 +60,7 @@ public class WorklistOperationProvider implements ServerProvider {
       @OperationParam(name = "organization", min = 1, max = 1) ReferenceParam organization,
       RequestDetails request) {
     if (organization == null || organization.getIdPart() == null || organization.getIdPart().isBlank()) {
-      throw new InvalidRequestException("$worklist needs organization=Organization/<id>");
+      throw new InvalidRequestException(Messages.english(Message.WORKLIST_NEEDS_ORGANIZATION));
     }
     String orgReference = "Organization/" + organization.getIdPart();
 

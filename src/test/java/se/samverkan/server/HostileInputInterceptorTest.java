@@ -65,11 +65,11 @@ class HostileInputInterceptorTest {
 
   @Test
   void stringsMayHoldTabsNewlinesAndAnyCharacterButNotControlCharactersOrHalfASurrogatePair() {
-    assertThat(HostileInputInterceptor.stringProblem("Rad ett\r\n\tRad två, Åsa 😀 \u200Fשרה e\u0301")).isEmpty();
-    assertThat(HostileInputInterceptor.stringProblem("a\u0000b")).get().asString().contains("U+0000");
-    assertThat(HostileInputInterceptor.stringProblem("a\u001Fb")).get().asString().contains("U+001F");
-    assertThat(HostileInputInterceptor.stringProblem("\uD83D")).get().asString().contains("surrogate");
-    assertThat(HostileInputInterceptor.stringProblem("x\uDE00")).get().asString().contains("surrogate");
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "Rad ett\r\n\tRad två, Åsa 😀 \u200Fשרה e\u0301")).isEmpty();
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "a\u0000b")).get().asString().contains("U+0000");
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "a\u001Fb")).get().asString().contains("U+001F");
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "\uD83D")).get().asString().contains("surrogate");
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "x\uDE00")).get().asString().contains("surrogate");
   }
 
   @Test
@@ -84,11 +84,11 @@ class HostileInputInterceptorTest {
 
   @Test
   void decimalsStayWithinWhatTheSearchIndexHolds() {
-    assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("99999999999999999.99"))).isEmpty();
-    assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("-99999999999999999.99"))).isEmpty();
-    assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("1e17"))).isPresent();
-    assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("1e-100"))).isEmpty();
-    assertThat(HostileInputInterceptor.decimalProblem(new BigDecimal("1e-101"))).isPresent();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("99999999999999999.99"))).isEmpty();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("-99999999999999999.99"))).isEmpty();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("1e17"))).isPresent();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("1e-100"))).isEmpty();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("1e-101"))).isPresent();
   }
   @Test
   void aNullInAnArrayMustKeepThePlaceOfWhatTheMatchingArrayHoldsThere() {
