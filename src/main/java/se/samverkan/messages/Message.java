@@ -24,6 +24,14 @@ public enum Message {
   DOES_NOT_CONFORM("validation.does-not-conform"),
   VALUESET_NOT_EXPANDABLE("validation.valueset-not-expandable"),
   INLINE_VALUESET_NOT_EXPANDABLE("validation.inline-valueset-not-expandable"),
+  // security: the scope check (ScopeAuthorizationInterceptor); HAPI writes "Access denied by rule:
+  // <rule name>" (AuthorizationInterceptor: HAPI-0333, HAPI-0334), and the deny rules' names are ours
+  ACCESS_DENIED_BY_RULE("access.denied-by-rule"),
+  RULE_TOKEN_REQUIRED("access.rule.token-required"),
+  RULE_AUDIT_LOG_WRITTEN_BY_SERVER("access.rule.audit-log-written-by-server"),
+  RULE_ONLY_LOG_REVIEWERS("access.rule.only-log-reviewers"),
+  RULE_DEFINITIONS_NEED_SCOPE("access.rule.definitions-need-scope"),
+  RULE_SCOPES_DO_NOT_ALLOW("access.rule.scopes-do-not-allow"),
   // security: what the caller may not see answers as what is not there
   NOT_KNOWN("resource.not-known"),
   REFERENCE_NOT_FOUND("reference.not-found"),

@@ -19,6 +19,8 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
 import se.samverkan.server.ServerInterceptor;
 
 /**
@@ -46,7 +48,7 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
   private static final List<String> DATA_FREE_OPERATIONS =
       List.of("validate", "expand", "lookup", "validate-code", "subsumes", "translate");
 
-  private static final String ONLY_REVIEWERS = "only log reviewers read the audit log";
+  private static final String ONLY_REVIEWERS = Messages.english(Message.RULE_ONLY_LOG_REVIEWERS);
 
   /** The rule below, for refusing a GET of the audit log inside a batch or transaction. */
   private static final IAuthRule AUDIT_LOG_READ =
@@ -100,7 +102,7 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
     IAuthRuleBuilder rules = new RuleBuilder();
     if (caller == null) {
       // Spring Security let the request in without a token: only the public CapabilityStatement.
-      return rules.allow("metadata").metadata().andThen().denyAll("A bearer token is required").build();
+      return rules.allow("metadata").metadata().andThen().denyAll(Messages.english(Message.RULE_TOKEN_REQUIRED)).build();
     }
     if (caller.isSystem()) {
       return rules.allowAll("the server itself").build();
@@ -133,8 +135,8 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
       }
     }
 
-    rules.deny("the audit log is written by the server only").write().resourcesOfType("AuditEvent").withAnyId();
-    rules.deny("the audit log is written by the server only").delete().resourcesOfType("AuditEvent").withAnyId();
+    rules.deny(Messages.english(Message.RULE_AUDIT_LOG_WRITTEN_BY_SERVER)).write().resourcesOfType("AuditEvent").withAnyId();
+    rules.deny(Messages.english(Message.RULE_AUDIT_LOG_WRITTEN_BY_SERVER)).delete().resourcesOfType("AuditEvent").withAnyId();
     if (!caller.isLogReviewer() && "AuditEvent".equals(request.getResourceName())) {
       // A clear 403 for asking; AuditEvents reached any other way (system history, paging,
       // includes) are dropped by the AccessPolicy. A deny rule for all requests would also hit
@@ -143,8 +145,8 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
     }
     for (String type : CONFORMANCE_TYPES) {
       if (!writeTypes.contains(type)) {
-        rules.deny("server-wide definitions need a scope naming " + type).write().resourcesOfType(type).withAnyId();
-        rules.deny("server-wide definitions need a scope naming " + type).delete().resourcesOfType(type).withAnyId();
+        rules.deny(Messages.english(Message.RULE_DEFINITIONS_NEED_SCOPE, type)).write().resourcesOfType(type).withAnyId();
+        rules.deny(Messages.english(Message.RULE_DEFINITIONS_NEED_SCOPE, type)).delete().resourcesOfType(type).withAnyId();
       }
     }
 
@@ -189,6 +191,6 @@ public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor impl
     if (!writeTypes.isEmpty()) {
       rules.allow("patch: the patched resource by the write rules").patch().allRequests();
     }
-    return rules.denyAll("The token's scopes do not allow this request").build();
+    return rules.denyAll(Messages.english(Message.RULE_SCOPES_DO_NOT_ALLOW)).build();
   }
 }

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.ProfileExamples;
+import se.samverkan.support.TestTokens;
 
 /**
  * A kommun nurse's system shows the OperationOutcome's text to its user (issue 18): our own
@@ -154,6 +155,20 @@ class MessageLanguageTest extends FhirServerTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
     assertThat(issue(response, "search.contains-unsupported").getDiagnostics())
         .startsWith("Sökning på delsträng (:contains) stöds inte på den här servern");
+  }
+
+  /** security/ScopeAuthorizationInterceptor: HAPI's "Access denied by rule" around our rule's name, both Swedish. */
+  @Test
+  void aRequestTheTokensScopesDoNotAllowIsRefusedInSwedishWhole() {
+    String patientsOnly = tokens.token("reader", TestTokens.HOSPITAL, TestTokens.REGION, "journal-system",
+        "system/Patient.read");
+
+    HttpResponse<String> response = get("/Observation?_count=1", "Authorization", "Bearer " + patientsOnly,
+        "Accept-Language", "sv");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(403);
+    assertThat(issue(response, "access.denied-by-rule").getDiagnostics())
+        .isEqualTo("HAPI-0333: Åtkomst nekad enligt regeln: Åtkomsttokens scopes tillåter inte den här begäran");
   }
 
   /** server/HostileInputInterceptor: a message whose subject is itself a message (search.value-of) is Swedish whole. */
