@@ -21,9 +21,9 @@ import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.StringType;
-import se.samverkan.security.Caller;
-import se.samverkan.security.Ownership;
-import se.samverkan.server.ServerProvider;
+import se.samverkan.auth.Caller;
+import se.samverkan.access.Ownership;
+import se.samverkan.server.spi.ServerProvider;
 
 /**
  * The patient log extract ({@code GET Patient/{id}/$access-log}, log reviewers only): which care

@@ -5,7 +5,7 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import se.samverkan.security.AccessPolicy;
+import se.samverkan.access.AccessPolicy;
 
 /** The audit log: docs/security.md, "Audit and log review". */
 @Configuration

@@ -19,11 +19,11 @@ import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import se.samverkan.security.AccessPolicy;
-import se.samverkan.security.AccessRecord;
-import se.samverkan.security.Caller;
-import se.samverkan.security.Ownership;
-import se.samverkan.server.ServerInterceptor;
+import se.samverkan.access.AccessPolicy;
+import se.samverkan.access.AccessRecord;
+import se.samverkan.auth.Caller;
+import se.samverkan.access.Ownership;
+import se.samverkan.server.spi.ServerInterceptor;
 
 /**
  * The audit log (patientdatalagen 4 kap. 3 §, lag 2022:913): one AuditEvent for every FHIR

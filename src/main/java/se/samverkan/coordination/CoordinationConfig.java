@@ -6,7 +6,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import se.samverkan.security.AccessPolicy;
+import se.samverkan.access.AccessPolicy;
 
 /** The rules that turn admissions, discharges and ED visits into coordination Tasks. */
 @Configuration

@@ -30,9 +30,9 @@ import org.hl7.fhir.r4.model.Task;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Predicate;
-import se.samverkan.security.AccessPolicy;
-import se.samverkan.security.Caller;
-import se.samverkan.security.Ownership;
+import se.samverkan.access.AccessPolicy;
+import se.samverkan.auth.Caller;
+import se.samverkan.access.Ownership;
 
 /**
  * Which coordination Tasks a change calls for (docs/notifications.md):

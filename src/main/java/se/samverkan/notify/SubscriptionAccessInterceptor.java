@@ -15,9 +15,9 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import se.samverkan.security.AccessPolicy;
-import se.samverkan.security.Caller;
-import se.samverkan.security.Ownership;
+import se.samverkan.access.AccessPolicy;
+import se.samverkan.auth.Caller;
+import se.samverkan.access.Ownership;
 
 /**
  * A subscriber hears only of what it may read: before each delivery the changed resource is put

@@ -28,8 +28,8 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
-import se.samverkan.security.AccessPolicy;
-import se.samverkan.server.FhirServerProperties;
+import se.samverkan.access.AccessPolicy;
+import se.samverkan.server.spi.FhirServerProperties;
 
 /**
  * Rest-hook subscriptions (docs/notifications.md). HAPI validates Subscriptions, records every

@@ -20,7 +20,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class AccessLogFilter extends OncePerRequestFilter {
 
-  static final String LOGGER_NAME = "se.samverkan.access";
+  static final String LOGGER_NAME = "se.samverkan.accesslog";
   private static final Logger log = LoggerFactory.getLogger(LOGGER_NAME);
 
   private final PathPatterns patterns;

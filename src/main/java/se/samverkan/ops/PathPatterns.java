@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
-import se.samverkan.server.FhirServerConfig;
+import se.samverkan.server.spi.FhirServerProperties;
 
 /**
  * Reduces a request path to a pattern that carries no personal data: FHIR paths keep resource
@@ -27,8 +27,8 @@ public class PathPatterns {
   }
 
   public String of(String path) {
-    if (path.equals(FhirServerConfig.FHIR_PATH) || path.startsWith(FhirServerConfig.FHIR_PATH + "/")) {
-      return FhirServerConfig.FHIR_PATH + fhirPattern(path.substring(FhirServerConfig.FHIR_PATH.length()));
+    if (path.equals(FhirServerProperties.FHIR_PATH) || path.startsWith(FhirServerProperties.FHIR_PATH + "/")) {
+      return FhirServerProperties.FHIR_PATH + fhirPattern(path.substring(FhirServerProperties.FHIR_PATH.length()));
     }
     if (path.equals("/actuator") || path.startsWith("/actuator/")) {
       // Actuator endpoint names are fixed words, never data.

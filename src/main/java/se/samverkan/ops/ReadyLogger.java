@@ -7,7 +7,7 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
-import se.samverkan.server.FhirServerConfig;
+import se.samverkan.server.spi.FhirServerProperties;
 
 /** Says once, when the server is ready, where to find it and how long start-up took. */
 @Component
@@ -26,7 +26,7 @@ public class ReadyLogger {
         "Samverkan is ready: FHIR R4 at http://localhost:{}{}{} (started in {} ms, heap in use {} MiB)",
         web.getWebServer().getPort(),
         contextPath,
-        FhirServerConfig.FHIR_PATH,
+        FhirServerProperties.FHIR_PATH,
         ManagementFactory.getRuntimeMXBean().getUptime(),
         (runtime.totalMemory() - runtime.freeMemory()) / (1024 * 1024));
   }

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
-import se.samverkan.server.ServerInterceptor;
+import se.samverkan.server.spi.ServerInterceptor;
 
 /**
  * Logs server-side failures (5xx) without personal data, in place of HAPI's own exception logging

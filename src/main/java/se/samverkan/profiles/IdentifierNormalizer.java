@@ -20,7 +20,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.PractitionerRole;
 import org.springframework.stereotype.Component;
-import se.samverkan.server.ServerInterceptor;
+import se.samverkan.server.spi.ServerInterceptor;
 
 /**
  * Stores Swedish identifiers in one form, so that a search finds them whatever form the sender

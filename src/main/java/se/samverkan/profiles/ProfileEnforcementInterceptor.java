@@ -21,7 +21,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
-import se.samverkan.server.ServerInterceptor;
+import se.samverkan.server.spi.ServerInterceptor;
 
 /**
  * Checks every create and update — single requests and transaction entries alike — against the

@@ -5,7 +5,7 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
-import se.samverkan.server.ServerInterceptor;
+import se.samverkan.server.spi.ServerInterceptor;
 
 /**
  * Lists our profiles as {@code supportedProfile} of their resource types in the CapabilityStatement.

@@ -17,7 +17,7 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.ValueSet;
-import se.samverkan.server.ServerInterceptor;
+import se.samverkan.server.spi.ServerInterceptor;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
 

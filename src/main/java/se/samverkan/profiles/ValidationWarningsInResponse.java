@@ -3,7 +3,7 @@ package se.samverkan.profiles;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.rest.server.interceptor.ValidationResultEnrichingInterceptor;
 import org.springframework.stereotype.Component;
-import se.samverkan.server.ServerInterceptor;
+import se.samverkan.server.spi.ServerInterceptor;
 
 /**
  * Adds the warnings of a stored resource's profile check ({@link ProfileEnforcementInterceptor})

@@ -1,5 +1,7 @@
 package se.samverkan.server;
 
+import se.samverkan.server.spi.ServerInterceptor;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;

@@ -1,5 +1,9 @@
 package se.samverkan.server;
 
+import se.samverkan.server.spi.ServerInterceptor;
+
+import se.samverkan.server.edge.MatchUrls;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;

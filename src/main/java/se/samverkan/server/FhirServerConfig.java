@@ -1,5 +1,17 @@
 package se.samverkan.server;
 
+import se.samverkan.server.spi.FhirServerProperties;
+
+import se.samverkan.server.spi.ServerInterceptor;
+
+import se.samverkan.server.spi.ServerProvider;
+
+import se.samverkan.server.edge.HostileInputInterceptor;
+import se.samverkan.server.edge.MatchUrls;
+import se.samverkan.server.edge.RequestSizeLimitFilter;
+import se.samverkan.server.errors.ContainsSearchRefusal;
+import se.samverkan.server.errors.DatabaseUnavailableInterceptor;
+
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -26,8 +38,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.info.BuildProperties;
-import se.samverkan.security.SearchOwnership;
-import se.samverkan.security.TokenEndpoints;
+import se.samverkan.access.SearchOwnership;
+import se.samverkan.auth.TokenEndpoints;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.core.Ordered;
@@ -41,8 +53,6 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration
 public class FhirServerConfig {
-
-  public static final String FHIR_PATH = "/fhir";
 
   @Bean
   public RestfulServer fhirServer(
@@ -149,7 +159,7 @@ public class FhirServerConfig {
   @Bean
   public ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer fhirServer) {
     ServletRegistrationBean<RestfulServer> registration =
-        new ServletRegistrationBean<>(fhirServer, FHIR_PATH + "/*");
+        new ServletRegistrationBean<>(fhirServer, FhirServerProperties.FHIR_PATH + "/*");
     registration.setName("fhir");
     registration.setLoadOnStartup(1);
     return registration;
@@ -164,7 +174,7 @@ public class FhirServerConfig {
       FhirServerProperties properties, FhirContext fhirContext) {
     FilterRegistrationBean<RequestSizeLimitFilter> registration =
         new FilterRegistrationBean<>(new RequestSizeLimitFilter(properties.maxRequestSize(), fhirContext));
-    registration.addUrlPatterns(FHIR_PATH + "/*", FHIR_PATH);
+    registration.addUrlPatterns(FhirServerProperties.FHIR_PATH + "/*", FhirServerProperties.FHIR_PATH);
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
     return registration;
   }

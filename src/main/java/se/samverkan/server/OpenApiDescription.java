@@ -22,7 +22,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import se.samverkan.security.TokenEndpoints;
+import se.samverkan.auth.TokenEndpoints;
 
 /**
  * HAPI's OpenAPI description and Swagger UI ({@code /fhir/api-docs}, {@code /fhir/swagger-ui/}),

@@ -24,8 +24,8 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
-import se.samverkan.security.VisibleResults;
-import se.samverkan.server.ServerProvider;
+import se.samverkan.access.VisibleResults;
+import se.samverkan.server.spi.ServerProvider;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
 

@@ -6,8 +6,8 @@ import ca.uhn.fhir.jpa.api.dao.IFhirResourceDaoObservation;
 import org.hl7.fhir.r4.model.Observation;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import se.samverkan.security.VisibleResults;
-import se.samverkan.server.FhirServerProperties;
+import se.samverkan.access.VisibleResults;
+import se.samverkan.server.spi.FhirServerProperties;
 
 /** The operations behind the coordination nurses' worklists: {@code $worklist} and {@code $lastn}. */
 @Configuration

@@ -24,8 +24,8 @@ import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
-import se.samverkan.security.VisibleResults;
-import se.samverkan.server.ServerProvider;
+import se.samverkan.access.VisibleResults;
+import se.samverkan.server.spi.ServerProvider;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
 

@@ -19,7 +19,7 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import se.samverkan.security.Caller;
+import se.samverkan.auth.Caller;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;

@@ -63,12 +63,12 @@ class BenchDriverTest {
   @BeforeEach
   void listenToTheAccessLog() {
     accessLog.start();
-    ((Logger) LoggerFactory.getLogger("se.samverkan.access")).addAppender(accessLog);
+    ((Logger) LoggerFactory.getLogger("se.samverkan.accesslog")).addAppender(accessLog);
   }
 
   @AfterEach
   void stopListening() {
-    ((Logger) LoggerFactory.getLogger("se.samverkan.access")).detachAppender(accessLog);
+    ((Logger) LoggerFactory.getLogger("se.samverkan.accesslog")).detachAppender(accessLog);
   }
 
   @Test

@@ -11,7 +11,7 @@ import java.net.http.HttpResponse;
 import java.util.zip.GZIPOutputStream;
 import org.hl7.fhir.r4.model.Subscription;
 import org.springframework.beans.factory.annotation.Autowired;
-import se.samverkan.server.FhirServerProperties;
+import se.samverkan.server.spi.FhirServerProperties;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

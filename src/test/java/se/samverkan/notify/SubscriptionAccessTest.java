@@ -14,7 +14,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import se.samverkan.security.AccessPolicy;
+import se.samverkan.access.AccessPolicy;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.Journeys;
 import se.samverkan.support.TestData;

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * checked on every request of the whole suite, not only on the inputs a test happened to assert.
  * Runs in the {@code verify} phase, after both test runs ({@code ./mvnw verify}).
  *
- * <p>It reads the two lines our own code writes for each failure: {@link AccessLogFilter}'s (logger {@code se.samverkan.access})
+ * <p>It reads the two lines our own code writes for each failure: {@link AccessLogFilter}'s (logger {@code se.samverkan.accesslog})
  * {@code METHOD /path/pattern STATUS Nms} and {@link ServerErrorLogger}'s {@code Internal error}.
  * The log holds path patterns and exception classes only, so printing the offending lines is safe.
  */

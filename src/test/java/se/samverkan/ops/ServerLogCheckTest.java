@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The build fails when the suite's server log records a 5xx, and only then. */
 class ServerLogCheckTest {
 
-  private static final String PREFIX = "2026-12-06T04:30:00.123Z  INFO 4711 --- [samverkan] [nio-1-exec-1] se.samverkan.access                      : ";
+  private static final String PREFIX = "2026-12-06T04:30:00.123Z  INFO 4711 --- [samverkan] [nio-1-exec-1] se.samverkan.accesslog                      : ";
 
   @TempDir Path dir;
 

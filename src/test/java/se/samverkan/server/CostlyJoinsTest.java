@@ -1,5 +1,7 @@
 package se.samverkan.server;
 
+import se.samverkan.server.spi.FhirServerProperties;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URLEncoder;

@@ -1,5 +1,10 @@
 package se.samverkan.server;
 
+import se.samverkan.server.spi.FhirServerProperties;
+
+import se.samverkan.server.edge.MatchUrls;
+import se.samverkan.server.edge.RequestSizeLimitFilter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

@@ -14,7 +14,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import se.samverkan.security.TokenEndpoints;
+import se.samverkan.auth.TokenEndpoints;
 
 /**
  * The public OpenAPI description is made once per page and kept for a while: HAPI would build the

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import se.samverkan.security.ResourceKinds;
+import se.samverkan.access.ResourceKinds;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.ProfileExamples;
 import se.samverkan.support.TestPeople;

@@ -28,7 +28,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import se.samverkan.security.SecurityProperties;
+import se.samverkan.auth.SecurityProperties;
 
 /**
  * Base of every test that talks to a running Samverkan over real HTTP. All subclasses share one

@@ -24,7 +24,7 @@ public final class TestTokens {
   /** The scopes of a full journal-system client, plus writing our server-wide definitions. */
   public static final String ALL_SCOPES = Stream.concat(
           Stream.of("system/*.read", "system/*.write"),
-          se.samverkan.security.ScopeAuthorizationInterceptor.CONFORMANCE_TYPES.stream()
+          se.samverkan.auth.ScopeAuthorizationInterceptor.CONFORMANCE_TYPES.stream()
               .map(type -> "system/" + type + ".write"))
       .collect(Collectors.joining(" "));
 

@@ -1,0 +1,50 @@
+package se.samverkan.auth;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.jwt.Jwt;
+import se.samverkan.server.spi.ServerInterceptor;
+
+/**
+ * Puts the {@link Caller} of every FHIR request into its {@link RequestDetails}, first thing, so
+ * that every later rule (scopes, ownership, consent, audit) asks the same object, also on HAPI's
+ * worker threads where Spring's security context is not set.
+ */
+@Interceptor(order = CallerInterceptor.ORDER)
+public class CallerInterceptor implements ServerInterceptor {
+
+  static final int ORDER = -1000;
+
+  private final String emergencyHeader;
+
+  public CallerInterceptor(SecurityProperties properties) {
+    this.emergencyHeader = properties.emergencyHeader();
+  }
+
+  /** HTTP header values are ASCII: a reason in Swedish comes percent-encoded as UTF-8. */
+  static String reason(String header) {
+    if (header == null) {
+      return null;
+    }
+    try {
+      return URLDecoder.decode(header, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException malformed) {
+      return header;
+    }
+  }
+
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+  public boolean identify(RequestDetails request) {
+    Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+    if (authentication != null && authentication.getPrincipal() instanceof Jwt jwt) {
+      Caller.fromToken(jwt, reason(request.getHeader(emergencyHeader))).attachTo(request);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,55 @@
+package se.samverkan.auth;
+
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Keys under {@code samverkan.security}. Tokens from an external issuer are configured with Spring
+ * Boot's own keys ({@code spring.security.oauth2.resourceserver.jwt.issuer-uri} or
+ * {@code jwk-set-uri}); setting either switches the development issuer off.
+ *
+ * @param devIssuer the development token issuer (embedded default only)
+ * @param emergencyHeader the request header in which a caller states the reason for emergency
+ *     access (nödåtkomst)
+ * @param tokenEndpoint the external issuer's token endpoint, published in the SMART configuration
+ * @param operationsScope the scope a token needs for the actuator endpoints other than health
+ *     (metrics, build info): a monitoring system's, not a journal system's
+ */
+@ConfigurationProperties("samverkan.security")
+public record SecurityProperties(DevIssuer devIssuer, String emergencyHeader, String tokenEndpoint,
+    String operationsScope) {
+
+  public SecurityProperties {
+    tokenEndpoint = tokenEndpoint == null ? "" : tokenEndpoint.trim();
+    operationsScope = operationsScope == null || operationsScope.isBlank() ? "operations" : operationsScope.trim();
+    devIssuer = devIssuer == null ? new DevIssuer(null, null, null, null) : devIssuer;
+    emergencyHeader = emergencyHeader == null || emergencyHeader.isBlank()
+        ? "X-Emergency-Access-Reason" : emergencyHeader;
+  }
+
+  /**
+   * @param enabled whether the development issuer runs (only when no external issuer is set)
+   * @param issuer the {@code iss} its tokens carry and the resource server expects
+   * @param secret the client secret shared by every development client
+   * @param clients one client per example organization
+   */
+  public record DevIssuer(Boolean enabled, String issuer, String secret, List<Client> clients) {
+    public DevIssuer {
+      enabled = enabled == null ? Boolean.TRUE : enabled;
+      issuer = issuer == null || issuer.isBlank() ? "http://localhost:8080/dev-issuer" : issuer;
+      secret = secret == null || secret.isBlank() ? "dev-only" : secret;
+      clients = clients == null ? List.of() : List.copyOf(clients);
+    }
+  }
+
+  /**
+   * A development client and what its tokens say about the caller.
+   *
+   * @param id client id (client-credentials grant); also the token's {@code sub}
+   * @param unit HSA-id of the vårdenhet the client acts for (none for a monitoring client)
+   * @param careProvider HSA-id or organisationsnummer of the vårdgivare / omsorgsgivare (likewise)
+   * @param role what the caller does, e.g. {@code journal-system} or {@code log-reviewer}
+   * @param scopes SMART-style scopes, space separated
+   */
+  public record Client(String id, String unit, String careProvider, String role, String scopes) {}
+}

@@ -1,0 +1,142 @@
+package se.samverkan.server.edge;
+
+import se.samverkan.server.errors.ErrorOutcomes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
+
+/** The rules of HostileInputInterceptor that HostileInputTest cannot reach over HTTP. */
+class HostileInputInterceptorTest {
+
+  private final HostileInputInterceptor interceptor = new HostileInputInterceptor(FhirContext.forR4Cached());
+
+  @Test
+  void anUnexpectedFailureIsAnsweredWithAPlainMessageAndKeepsTheOriginalForTheLog() {
+    IllegalStateException failure =
+        new IllegalStateException("could not execute statement [insert into HFJ_SPIDX_TOKEN values ('191212121212')]");
+
+    BaseServerResponseException answer = interceptor.clientErrorsAndPlainInternalErrors(null, failure);
+
+    assertThat(answer).isInstanceOf(InternalErrorException.class);
+    assertThat(answer.getMessage()).isEqualTo(ErrorOutcomes.INTERNAL_ERROR_MESSAGE);
+    assertThat(answer.getCause()).isSameAs(failure);
+  }
+
+  @Test
+  void clientErrorsAndParseErrorsAreLeftAsHapiAnswersThem() {
+    assertThat(interceptor.clientErrorsAndPlainInternalErrors(null, new ResourceNotFoundException("Patient/x"))).isNull();
+    assertThat(interceptor.clientErrorsAndPlainInternalErrors(null, new DataFormatException("HAPI-1883: bad date")))
+        .isNull();
+  }
+
+  @Test
+  void javaNamesAreLeftOutOfParseMessages() {
+    BaseServerResponseException answer = interceptor.clientErrorsAndPlainInternalErrors(null, new InvalidRequestException(
+        "HAPI-1861: Failed to parse JSON encoded FHIR content: Document nesting depth (1001) exceeds the maximum"
+            + " allowed (1000, from `StreamReadConstraints.getMaxNestingDepth()`); HAPI-1851: DataFormatException at"
+            + " [1,1]: ca.uhn.fhir.parser.DataFormatException: Incorrect resource type"));
+
+    assertThat(answer.getStatusCode()).isEqualTo(400);
+    assertThat(answer.getMessage())
+        .contains("exceeds the maximum allowed (1000)", "HAPI-1851: at [1,1]: Incorrect resource type")
+        .doesNotContain("StreamReadConstraints", "Exception", "ca.uhn");
+  }
+
+  @Test
+  void aBodyWithoutAFhirContentTypeIsUnsupportedMediaType() {
+    BaseServerResponseException answer = interceptor.clientErrorsAndPlainInternalErrors(null, new InvalidRequestException(
+        "HAPI-0449: Incorrect Content-Type header value of \"text/plain\" was provided in the request."));
+
+    assertThat(answer.getStatusCode()).isEqualTo(415);
+    assertThat(answer.getMessage()).contains("text/plain");
+  }
+
+  @Test
+  void stringsMayHoldTabsNewlinesAndAnyCharacterButNotControlCharactersOrHalfASurrogatePair() {
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "Rad ett\r\n\tRad två, Åsa 😀 \u200Fשרה e\u0301")).isEmpty();
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "a\u0000b")).get().asString().contains("U+0000");
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "a\u001Fb")).get().asString().contains("U+001F");
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "\uD83D")).get().asString().contains("surrogate");
+    assertThat(HostileInputInterceptor.stringProblem("Patient.name.given", "x\uDE00")).get().asString().contains("surrogate");
+  }
+
+  @Test
+  void exponentsBeyondAThousandAreTooLarge() {
+    assertThat(HostileInputInterceptor.exponentTooLarge("1e1000")).isFalse();
+    assertThat(HostileInputInterceptor.exponentTooLarge("-2.5E-0001000")).isFalse();
+    assertThat(HostileInputInterceptor.exponentTooLarge("12.5")).isFalse();
+    assertThat(HostileInputInterceptor.exponentTooLarge("1e1001")).isTrue();
+    assertThat(HostileInputInterceptor.exponentTooLarge("1E-999999")).isTrue();
+    assertThat(HostileInputInterceptor.exponentTooLarge("1e+99999999999999999999")).isTrue();
+  }
+
+  @Test
+  void decimalsStayWithinWhatTheSearchIndexHolds() {
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("99999999999999999.99"))).isEmpty();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("-99999999999999999.99"))).isEmpty();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("1e17"))).isPresent();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("1e-100"))).isEmpty();
+    assertThat(HostileInputInterceptor.decimalProblem("Observation.valueQuantity.value", new BigDecimal("1e-101"))).isPresent();
+  }
+  @Test
+  void aNullInAnArrayMustKeepThePlaceOfWhatTheMatchingArrayHoldsThere() {
+    assertThat(nullProblem("{\"name\":[{\"given\":[\"A\",null],\"_given\":[null,{\"id\":\"x\"}]}]}")).isNull();
+    assertThat(nullProblem("{\"given\":[null,\"A\"],\"_given\":[{\"id\":\"x\"}]}")).isNull();
+    assertThat(nullProblem("{\"extension\":[{\"url\":\"u\",\"extension\":[{\"url\":\"v\",\"valueString\":\"w\"}]}],"
+        + "\"birthDate\":null,\"a\":[[null]]}")).as("nulls outside arrays, and arrays in arrays, are HAPI's parser's").isNull();
+
+    assertThat(nullProblem("{\"name\":[{\"given\":[null]}]}")).contains("name[0].given[0]", "given and _given");
+    assertThat(nullProblem("{\"name\":[{\"given\":[\"A\",null],\"_given\":[null]}]}")).contains("name[0].given[1]");
+    assertThat(nullProblem("{\"name\":[{},{\"_given\":[null,null]}]}")).contains("name[1]._given[0]");
+    assertThat(nullProblem("{\"parameter\":[{\"resource\":{\"identifier\":[null]}}]}"))
+        .contains("parameter[0].resource.identifier[0]");
+  }
+
+  @Test
+  void gzipIsTheOnlyContentCodingAndIdentityIsNone() {
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding())).isEmpty();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("identity"))).isEmpty();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("GZip"))).isEqualTo("gzip");
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("x-gzip, identity"))).isEqualTo("gzip");
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("gzip", "gzip"))).isNull();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("deflate"))).isNull();
+    assertThat(RequestSizeLimitFilter.contentCoding(withContentEncoding("br"))).isNull();
+  }
+
+  /** The message a JSON body's nulls are refused with, or null. */
+  private static String nullProblem(String json) {
+    HostileInputInterceptor.NullPlaces nulls = new HostileInputInterceptor.NullPlaces();
+    try (JsonParser parser = new JsonFactory().createParser(json)) {
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        nulls.next(token, parser.currentName());
+      }
+      return null;
+    } catch (InvalidRequestException refused) {
+      return refused.getMessage();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static MockHttpServletRequest withContentEncoding(String... values) {
+    MockHttpServletRequest request = new MockHttpServletRequest("POST", "/fhir/Task");
+    for (String value : values) {
+      request.addHeader("Content-Encoding", value);
+    }
+    return request;
+  }
+}
