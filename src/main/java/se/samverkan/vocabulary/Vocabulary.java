@@ -11,7 +11,7 @@ package se.samverkan.vocabulary;
  * their names, forms and sources.
  *
  * <p>The facts are in {@code /work/shared/reference/sweden.md} (cited as "sweden.md" with its
- * section) and in {@code profiles/*}{@code /RULES.md}. VocabularyInMainCodeTest fails when one of
+ * section) and in {@code profiles/*}{@code /RULES.md}. VocabularyInOnePlaceTest fails when one of
  * these values, or any URI under {@link #CANONICAL}, is written as a literal in main code
  * elsewhere. This package depends on nothing, so every other package may use it.
  */
