@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Task;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * Who may read what (docs/security.md, "The sharing rule"). A caller reads a resource when
@@ -59,14 +60,14 @@ import org.hl7.fhir.r4.model.Task;
 public class AccessPolicy {
 
   /** Consent to shared documentation in Samverkan (lag 2022:913). */
-  public static final String SHARED_DOCUMENTATION_POLICY = "https://samverkan.se/fhir/policy/sammanhallen-dokumentation";
+  public static final String SHARED_DOCUMENTATION_POLICY = Vocabulary.SHARED_DOCUMENTATION_POLICY;
   /** Consent to a SIP, which covers sharing between region and kommun for it (HSL 16 kap. 4 §). */
-  public static final String SIP_POLICY = "https://samverkan.se/fhir/policy/sip-samtycke";
+  public static final String SIP_POLICY = Vocabulary.SIP_CONSENT_POLICY;
   /** A block (spärr) the owning care provider set at the patient's request. */
-  public static final String SPARR_POLICY = "https://samverkan.se/fhir/policy/sparr";
+  public static final String SPARR_POLICY = Vocabulary.SPARR_POLICY;
 
-  static final String HSA = "urn:oid:1.2.752.29.4.19";
-  static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
+  static final String HSA = Vocabulary.HSA_ID;
+  static final String ORGANISATIONSNUMMER = Vocabulary.ORGANISATIONSNUMMER;
 
   /** How a read was allowed, or that it was not. */
   public enum Verdict {

@@ -14,6 +14,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import java.util.List;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Patient;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * HAPI's consent hooks, answered by the {@link AccessPolicy}: every resource on its way to a
@@ -25,7 +26,7 @@ import org.hl7.fhir.r4.model.Patient;
 public class CareRelationConsentService implements IConsentService {
 
   /** HL7 Sweden's security labels for protected identity (OSL 22 kap. 1 §, Skatteverket). */
-  static final String SECURITY_LABELS = "http://hl7.se/fhir/ig/base/CodeSystem/SecurityLabel";
+  static final String SECURITY_LABELS = Vocabulary.SECURITY_LABEL;
   static final Set<String> PROTECTED_IDENTITY = Set.of("sekretessmarkering", "skyddadFolkbokforing");
   static final String HIDDEN = "Skyddad uppgift";
 

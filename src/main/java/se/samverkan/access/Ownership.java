@@ -3,6 +3,7 @@ package se.samverkan.access;
 import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * Who owns a stored resource: the care provider (vårdgivare / omsorgsgivare) and unit
@@ -11,10 +12,10 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  */
 public final class Ownership {
 
-  public static final String CARE_PROVIDER_SYSTEM = "https://samverkan.se/fhir/CodeSystem/owner-care-provider";
-  public static final String UNIT_SYSTEM = "https://samverkan.se/fhir/CodeSystem/owner-unit";
+  public static final String CARE_PROVIDER_SYSTEM = Vocabulary.OWNER_CARE_PROVIDER;
+  public static final String UNIT_SYSTEM = Vocabulary.OWNER_UNIT;
   /** On an AuditEvent: each care provider the access concerns — who accessed, and whose data. */
-  public static final String CONCERNS_SYSTEM = "https://samverkan.se/fhir/CodeSystem/audit-concerns";
+  public static final String CONCERNS_SYSTEM = Vocabulary.AUDIT_CONCERNS;
   /** On an AuditEvent's patient entity: {@code entity.detail.type} naming a care provider whose data it was. */
   public static final String AUDIT_OWNER_DETAIL = "owner";
 

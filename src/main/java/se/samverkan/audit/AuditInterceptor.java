@@ -24,6 +24,7 @@ import se.samverkan.access.AccessRecord;
 import se.samverkan.auth.Caller;
 import se.samverkan.access.Ownership;
 import se.samverkan.server.spi.ServerInterceptor;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The audit log (patientdatalagen 4 kap. 3 §, lag 2022:913): one AuditEvent for every FHIR
@@ -47,11 +48,11 @@ public class AuditInterceptor implements ServerInterceptor {
    * AuditEvent in which data was shown because the reader itself recorded the care relation or the
    * patient's consent (docs/security.md). Log reviewers search for it with {@code _security}.
    */
-  public static final String ACCESS_BASIS_SYSTEM = "https://samverkan.se/fhir/CodeSystem/access-basis";
+  public static final String ACCESS_BASIS_SYSTEM = Vocabulary.ACCESS_BASIS;
   public static final String ATTESTED_CODE = "attested";
-  static final String SUBJECT_SYSTEM = "https://samverkan.se/fhir/NamingSystem/token-subject";
-  static final String HSA = "urn:oid:1.2.752.29.4.19";
-  static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
+  static final String SUBJECT_SYSTEM = Vocabulary.TOKEN_SUBJECT;
+  static final String HSA = Vocabulary.HSA_ID;
+  static final String ORGANISATIONSNUMMER = Vocabulary.ORGANISATIONSNUMMER;
   static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
   /** {@code entity.detail.type} naming a care provider whose data about the entity's patient it was. */
   static final String OWNER_DETAIL = Ownership.AUDIT_OWNER_DETAIL;
@@ -158,8 +159,8 @@ public class AuditInterceptor implements ServerInterceptor {
     }
     String query = request.getCompleteUrl();
     if (query != null && query.contains("?")) {
-      event.addEntity().setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object"))
-          .setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "24", "Query"))
+      event.addEntity().setType(new Coding(Vocabulary.AUDIT_ENTITY_TYPE, "2", "System Object"))
+          .setRole(new Coding(Vocabulary.OBJECT_ROLE, "24", "Query"))
           .setQuery(query.substring(query.indexOf('?') + 1).getBytes(StandardCharsets.UTF_8));
     }
     // Log review: a care provider's reviewers see what its own people did, and what others did
@@ -176,8 +177,8 @@ public class AuditInterceptor implements ServerInterceptor {
     for (String patient : patients) {
       AuditEvent.AuditEventEntityComponent entity = event.addEntity()
           .setWhat(new Reference(patient))
-          .setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"))
-          .setRole(new Coding("http://terminology.hl7.org/CodeSystem/object-role", "1", "Patient"));
+          .setType(new Coding(Vocabulary.AUDIT_ENTITY_TYPE, "1", "Person"))
+          .setRole(new Coding(Vocabulary.OBJECT_ROLE, "1", "Patient"));
       entity.addDetail().setType("access").setValue(new org.hl7.fhir.r4.model.StringType(access));
       // Whose data about this patient it was: the patient log extract shows a care provider's
       // reviewers only the accesses that concern their own data (or their own people).

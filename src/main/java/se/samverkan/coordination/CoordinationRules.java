@@ -33,6 +33,7 @@ import java.util.function.Predicate;
 import se.samverkan.access.AccessPolicy;
 import se.samverkan.auth.Caller;
 import se.samverkan.access.Ownership;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * Which coordination Tasks a change calls for (docs/notifications.md):
@@ -51,10 +52,10 @@ import se.samverkan.access.Ownership;
  */
 public class CoordinationRules {
 
-  static final String INSTRUMENT_SYSTEM = "https://samverkan.se/fhir/CodeSystem/instrument";
-  static final String HUVUDMAN_SYSTEM = "https://samverkan.se/fhir/CodeSystem/huvudman-type";
+  static final String INSTRUMENT_SYSTEM = Vocabulary.INSTRUMENT;
+  static final String HUVUDMAN_SYSTEM = Vocabulary.HUVUDMAN_TYPE;
   /** Identifies a Task made by a rule: {@code <code>:<focus>:<owner>}. */
-  public static final String RULE_IDENTIFIER_SYSTEM = "https://samverkan.se/fhir/coordination-rule";
+  public static final String RULE_IDENTIFIER_SYSTEM = Vocabulary.COORDINATION_RULE;
   private static final Set<String> INPATIENT = Set.of("IMP", "ACUTE", "NONAC");
 
   private final DaoRegistry daos;

@@ -1,5 +1,7 @@
 package se.samverkan.coordination;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 /**
  * The coordination Tasks the rules create, with their code in
  * {@code https://samverkan.se/fhir/CodeSystem/coordination-task} and their profile
@@ -16,9 +18,9 @@ enum CoordinationTask {
   DISCHARGE_FOLLOW_UP("uppfoljning-utskrivning", "Uppföljande samtal efter utskrivning", "SamverkanDischargeFollowUp",
       "Patienten är utskriven från slutenvården. Ring patienten och följ upp utskrivningen.");
 
-  static final String CODE_SYSTEM = "https://samverkan.se/fhir/CodeSystem/coordination-task";
+  static final String CODE_SYSTEM = Vocabulary.COORDINATION_TASK;
   static final String DISCHARGE_READY = "utskrivningsklar";
-  private static final String PROFILE_BASE = "https://samverkan.se/fhir/StructureDefinition/";
+  private static final String PROFILE_BASE = Vocabulary.STRUCTURE_DEFINITION_BASE;
 
   final String code;
   final String display;

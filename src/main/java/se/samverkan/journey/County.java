@@ -3,6 +3,7 @@ package se.samverkan.journey;
 import java.util.List;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Reference;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The sample county of {@code examples/00-county.json} as the generated population refers to it:
@@ -12,8 +13,8 @@ import org.hl7.fhir.r4.model.Reference;
  */
 final class County {
 
-  static final String HSA_ID = "urn:oid:1.2.752.29.4.19";
-  static final String ROLE_SYSTEM = "https://samverkan.se/fhir/CodeSystem/role";
+  static final String HSA_ID = Vocabulary.HSA_ID;
+  static final String ROLE_SYSTEM = Vocabulary.ROLE;
 
   /** An Organization of the county. */
   record Unit(String hsaId, String name) {

@@ -2,6 +2,7 @@ package se.samverkan.journey;
 
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The KVÅ codes (Klassifikation av vårdåtgärder, Socialstyrelsen) that the generated care plan
@@ -15,7 +16,7 @@ public enum KvaCode {
   CARE_PLAN("AU120", "Upprättande av strukturerad vård- och omsorgsplan");
 
   /** KVÅ has no FHIR URI; its OID, as ValueSet careplan-activity-code includes it. */
-  public static final String SYSTEM = "urn:oid:1.2.752.116.1.3.2.1.4";
+  public static final String SYSTEM = Vocabulary.KVA;
 
   private final String code;
   private final String display;

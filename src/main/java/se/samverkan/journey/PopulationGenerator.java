@@ -55,6 +55,7 @@ import se.samverkan.journey.County.Role;
 import se.samverkan.journey.County.Staff;
 import se.samverkan.journey.County.Unit;
 import se.samverkan.profiles.SwedishPersonIdentifiers;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * Writes a synthetic population of frail older people in the sample county as FHIR transaction
@@ -103,16 +104,16 @@ public final class PopulationGenerator {
   static final double DETERIORATION_SHARE = 0.10;
   static final long DEFAULT_SEED = 20261102L;
 
-  static final String EXAMPLE_ID = "https://samverkan.se/fhir/example-id";
-  static final String PROFILE = "https://samverkan.se/fhir/StructureDefinition/";
-  static final String KOMMUNKOD = "https://samverkan.se/fhir/StructureDefinition/kommunkod";
-  static final String KOMMUNKOD_SYSTEM = "https://samverkan.se/fhir/CodeSystem/kommunkod";
-  static final String INSTRUMENT = "https://samverkan.se/fhir/CodeSystem/instrument";
-  static final String INCLUSION_CRITERION = "https://samverkan.se/fhir/CodeSystem/inclusion-criterion";
-  static final String ICD10_SE = "https://www.icd10.se/";
-  static final String SNOMED = "http://snomed.info/sct";
-  static final String LOINC = "http://loinc.org";
-  static final String UCUM = "http://unitsofmeasure.org";
+  static final String EXAMPLE_ID = Vocabulary.EXAMPLE_ID;
+  static final String PROFILE = Vocabulary.STRUCTURE_DEFINITION_BASE;
+  static final String KOMMUNKOD = Vocabulary.KOMMUNKOD_EXTENSION;
+  static final String KOMMUNKOD_SYSTEM = Vocabulary.KOMMUNKOD;
+  static final String INSTRUMENT = Vocabulary.INSTRUMENT;
+  static final String INCLUSION_CRITERION = Vocabulary.INCLUSION_CRITERION;
+  static final String ICD10_SE = Vocabulary.ICD_10_SE;
+  static final String SNOMED = Vocabulary.SNOMED_CT;
+  static final String LOINC = Vocabulary.LOINC;
+  static final String UCUM = Vocabulary.UCUM;
   static final String OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category";
   static final String INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
   /**
@@ -594,7 +595,7 @@ public final class PopulationGenerator {
     amp.setText(narrative("AMP för " + p.given + ": viljeinriktning och åtgärdsplan vid försämring."));
     amp.setStatus(CarePlan.CarePlanStatus.ACTIVE);
     amp.setIntent(CarePlan.CarePlanIntent.PLAN);
-    amp.addCategory(concept("https://samverkan.se/fhir/CodeSystem/careplan-type", "AMP",
+    amp.addCategory(concept(Vocabulary.CAREPLAN_TYPE, "AMP",
         "Avancerad medicinsk individuell vårdplan"));
     amp.setTitle("Avancerad medicinsk individuell vårdplan (AMP) för " + p.given);
     amp.setSubject(p.reference());
@@ -647,7 +648,7 @@ public final class PopulationGenerator {
     consent.setDateTimeElement(dateTime(at(p.sipCreated, 10 * 60)));
     consent.addPerformer(p.reference());
     consent.addOrganization(p.vardcentral().bareReference());
-    consent.addPolicy().setUri("https://samverkan.se/fhir/policy/sip-samtycke");
+    consent.addPolicy().setUri(Vocabulary.SIP_CONSENT_POLICY);
     consent.getProvision().setType(Consent.ConsentProvisionType.PERMIT)
         .setPeriod(new Period().setStartElement(new DateTimeType(p.sipCreated.toString())));
     return entry(p, "consent-sip", consent);
@@ -666,7 +667,7 @@ public final class PopulationGenerator {
     sip.setStatus(CarePlan.CarePlanStatus.ACTIVE);
     sip.setIntent(CarePlan.CarePlanIntent.PLAN);
     sip.addCategory(
-        concept("https://fhir.inera.se/CodeSystem/typeofcareplan-cs", "SIP", "Samordnad individuell plan"));
+        concept(Vocabulary.TYPE_OF_CARE_PLAN, "SIP", "Samordnad individuell plan"));
     sip.setTitle("Samordnad individuell plan (SIP) för " + p.given);
     sip.setSubject(p.reference());
     sip.setPeriod(new Period().setStartElement(new DateTimeType(p.sipCreated.toString())));

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The one message catalogue: {@code messages/samverkan.properties} (English, the default) and
@@ -33,7 +34,7 @@ import java.util.regex.Pattern;
 public final class Messages {
 
   /** The system of {@code OperationOutcome.issue.details.coding} that names a message's id. */
-  public static final String SYSTEM = "https://samverkan.se/fhir/CodeSystem/message";
+  public static final String SYSTEM = Vocabulary.MESSAGE;
   public static final Locale ENGLISH = Locale.ENGLISH;
   public static final Locale SWEDISH = Locale.forLanguageTag("sv");
   /** A constraint of our profiles has its text under this prefix and its key. */

@@ -22,6 +22,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.MetadataResource;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * Builds Samverkan's FHIR NPM package from the JSON files under {@code profiles/} (run by Maven in
@@ -35,7 +36,7 @@ import org.hl7.fhir.r4.model.MetadataResource;
 public final class FhirPackageBuilder {
 
   public static final String PACKAGE_NAME = "se.samverkan.fhir";
-  public static final String CANONICAL = "https://samverkan.se/fhir";
+  public static final String CANONICAL = Vocabulary.CANONICAL;
 
   private static final Set<String> CONFORMANCE_TYPES =
       Set.of(

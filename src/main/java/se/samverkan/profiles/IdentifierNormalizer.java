@@ -21,6 +21,7 @@ import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.PractitionerRole;
 import org.springframework.stereotype.Component;
 import se.samverkan.server.spi.ServerInterceptor;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * Stores Swedish identifiers in one form, so that a search finds them whatever form the sender
@@ -38,8 +39,8 @@ import se.samverkan.server.spi.ServerInterceptor;
 @Interceptor(order = ProfileEnforcementInterceptor.ORDER - 10)
 public class IdentifierNormalizer implements ServerInterceptor {
 
-  static final String HSA_ID = "urn:oid:1.2.752.29.4.19";
-  private static final Map<String, String> HSA_ALIASES = Map.of("urn:oid:1.2.752.129.2.1.4.1", HSA_ID);
+  static final String HSA_ID = Vocabulary.HSA_ID;
+  private static final Map<String, String> HSA_ALIASES = Map.of(Vocabulary.HSA_ID_NTJP, HSA_ID);
 
   private final Clock clock;
 

@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import se.samverkan.server.spi.ServerInterceptor;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * Lists our profiles as {@code supportedProfile} of their resource types in the CapabilityStatement.
@@ -15,7 +16,7 @@ import se.samverkan.server.spi.ServerInterceptor;
 @Interceptor
 public class SupportedProfilesCapability implements ServerInterceptor {
 
-  private static final String OUR_PROFILES = FhirPackageBuilder.CANONICAL + "/StructureDefinition/";
+  private static final String OUR_PROFILES = Vocabulary.STRUCTURE_DEFINITION_BASE;
 
   private final ProfileCatalog catalog;
 

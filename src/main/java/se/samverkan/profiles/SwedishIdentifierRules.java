@@ -15,6 +15,7 @@ import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.PractitionerRole;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The Patient rules that FHIRPath cannot express: a personnummer's or samordningsnummer's date
@@ -27,7 +28,7 @@ import se.samverkan.messages.Messages;
 public class SwedishIdentifierRules implements IValidatorModule {
 
   /** X.520 organizationIdentifier, HL7 Sweden's system for organisationsnummer (SEBaseOrganization). */
-  static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
+  static final String ORGANISATIONSNUMMER = Vocabulary.ORGANISATIONSNUMMER;
 
   @Override
   public void validateResource(IValidationContext<IBaseResource> context) {

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The rules of Swedish person identifiers (Skatteverket): personnummer and samordningsnummer
@@ -20,24 +21,22 @@ import se.samverkan.messages.Messages;
  */
 public final class SwedishPersonIdentifiers {
 
-  public static final String PERSONNUMMER = "http://electronichealth.se/identifier/personnummer";
-  public static final String SAMORDNINGSNUMMER =
-      "http://electronichealth.se/identifier/samordningsnummer";
-  public static final String NATIONELLT_RESERVNUMMER =
-      "http://electronichealth.se/identifier/nationelltReservnummer";
+  public static final String PERSONNUMMER = Vocabulary.PERSONNUMMER;
+  public static final String SAMORDNINGSNUMMER = Vocabulary.SAMORDNINGSNUMMER;
+  public static final String NATIONELLT_RESERVNUMMER = Vocabulary.NATIONELLT_RESERVNUMMER;
 
   /** OID forms (RIV-TA / Inera) of the same identifier systems, as clients may send them. */
   static final Map<String, String> OID_TO_URI =
       Map.of(
-          "urn:oid:1.2.752.129.2.1.3.1", PERSONNUMMER,
-          "urn:oid:1.2.752.129.2.1.3.3", SAMORDNINGSNUMMER,
-          "urn:oid:1.2.752.74.9.1", NATIONELLT_RESERVNUMMER);
+          Vocabulary.PERSONNUMMER_OID, PERSONNUMMER,
+          Vocabulary.SAMORDNINGSNUMMER_OID, SAMORDNINGSNUMMER,
+          Vocabulary.NATIONELLT_RESERVNUMMER_OID, NATIONELLT_RESERVNUMMER);
 
   /** 12 or 10 digits, optionally with the separator "-" (or "+" for people aged 100 or more). */
   private static final Pattern WRITTEN =
       Pattern.compile("^(\\d{2})?(\\d{6})([-+]?)(\\d{4})$");
 
-  public static final String LMA_NUMMER = "http://electronichealth.se/identifier/LMA-nummer";
+  public static final String LMA_NUMMER = Vocabulary.LMA_NUMMER;
 
   /**
    * A system that identifies a patient who has no personnummer or samordningsnummer, with the

@@ -28,6 +28,7 @@ import se.samverkan.access.VisibleResults;
 import se.samverkan.server.spi.ServerProvider;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * {@code GET /fhir/Patient/$worklist?organization=Organization/X}: the kommun's or vårdcentral's
@@ -42,7 +43,7 @@ import se.samverkan.messages.Messages;
  */
 public class WorklistOperationProvider implements ServerProvider {
 
-  static final String CFS_SYSTEM = "http://snomed.info/sct";
+  static final String CFS_SYSTEM = Vocabulary.SNOMED_CT;
   static final String CFS_CODE = "763264000";
 
   private final DaoRegistry daos;
