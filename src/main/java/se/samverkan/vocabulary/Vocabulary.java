@@ -10,9 +10,9 @@ package se.samverkan.vocabulary;
  * reservnummer systems, which {@code profiles/SwedishPersonIdentifiers} keeps in one table with
  * their names, forms and sources.
  *
- * <p>The facts are in {@code /work/shared/reference/sweden.md} (cited as "sweden.md" with its
- * section) and in {@code profiles/*}{@code /RULES.md}. VocabularyInOnePlaceTest fails when one of
- * these values, or any URI under {@link #CANONICAL}, is written as a literal in main code
+ * <p>Each source named is public (HL7 Sweden's base profiles, Inera's and Socialstyrelsen's
+ * specifications); where a value is a rule of our profiles, {@code profiles/*}{@code /RULES.md}
+ * says more. VocabularyInOnePlaceTest fails when one of these values, or any URI under {@link #CANONICAL}, is written as a literal in main code
  * elsewhere. This package depends on nothing, so every other package may use it.
  */
 public final class Vocabulary {
@@ -23,72 +23,72 @@ public final class Vocabulary {
 
   /**
    * HSA-id (persons, units, assignments, organisations): HL7 Sweden's system, the {@code hsaid}
-   * slice of SEBaseOrganization and SEBasePractitioner (hl7se.fhir.base 1.1.0; sweden.md 1.3, 1.4;
+   * slice of SEBaseOrganization and SEBasePractitioner (hl7se.fhir.base 1.1.0;
    * profiles/organization/RULES.md, profiles/practitioner/RULES.md).
    */
   public static final String HSA_ID = "urn:oid:1.2.752.29.4.19";
   /**
    * HSA-id under Inera's RIV-TA / NTjP OID, the same identifier space (Inera EHDS-TK
-   * {@code inera-ehds-organization}; sweden.md 1.4); accepted on input and stored as {@link #HSA_ID}.
+   * {@code inera-ehds-organization}); accepted on input and stored as {@link #HSA_ID}.
    */
   public static final String HSA_ID_NTJP = "urn:oid:1.2.752.129.2.1.4.1";
   /**
    * Organisationsnummer: HL7 Sweden's system, X.520 {@code organizationIdentifier}, the
-   * {@code organizationIdentifier} slice of SEBaseOrganization (sweden.md 1.3, 1.4;
-   * profiles/organization/RULES.md).
+   * {@code organizationIdentifier} slice of SEBaseOrganization
+   * (profiles/organization/RULES.md).
    */
   public static final String ORGANISATIONSNUMMER = "urn:oid:2.5.4.97";
 
   // --- Identifier systems for persons (Sweden) ---
 
-  /** Personnummer (Skatteverket): HL7 Sweden's URI, hl7se.fhir.base 1.1.0 Aliases.fsh (sweden.md 1.4; profiles/patient/RULES.md). */
+  /** Personnummer (Skatteverket): HL7 Sweden's URI, hl7se.fhir.base 1.1.0 Aliases.fsh (profiles/patient/RULES.md). */
   public static final String PERSONNUMMER = "http://electronichealth.se/identifier/personnummer";
-  /** Personnummer under Inera's RIV-TA OID (EHDS-TK mapping pages, EHDS-brygga NamingSystems; sweden.md 1.4); mapped to {@link #PERSONNUMMER}. */
+  /** Personnummer under Inera's RIV-TA OID (EHDS-TK mapping pages, EHDS-brygga NamingSystems); mapped to {@link #PERSONNUMMER}. */
   public static final String PERSONNUMMER_OID = "urn:oid:1.2.752.129.2.1.3.1";
-  /** Samordningsnummer (Skatteverket): HL7 Sweden's URI, hl7se.fhir.base 1.1.0 Aliases.fsh (sweden.md 1.4; profiles/patient/RULES.md). */
+  /** Samordningsnummer (Skatteverket): HL7 Sweden's URI, hl7se.fhir.base 1.1.0 Aliases.fsh (profiles/patient/RULES.md). */
   public static final String SAMORDNINGSNUMMER = "http://electronichealth.se/identifier/samordningsnummer";
-  /** Samordningsnummer under Inera's RIV-TA OID (sources as {@link #PERSONNUMMER_OID}; sweden.md 1.4); mapped to {@link #SAMORDNINGSNUMMER}. */
+  /** Samordningsnummer under Inera's RIV-TA OID (sources as {@link #PERSONNUMMER_OID}); mapped to {@link #SAMORDNINGSNUMMER}. */
   public static final String SAMORDNINGSNUMMER_OID = "urn:oid:1.2.752.129.2.1.3.3";
-  /** Nationellt reservnummer: HL7 Sweden's URI, hl7se.fhir.base 1.1.0 Aliases.fsh (sweden.md 1.4; profiles/patient/RULES.md). */
+  /** Nationellt reservnummer: HL7 Sweden's URI, hl7se.fhir.base 1.1.0 Aliases.fsh (profiles/patient/RULES.md). */
   public static final String NATIONELLT_RESERVNUMMER = "http://electronichealth.se/identifier/nationelltReservnummer";
   /**
-   * Nationellt reservnummer under Inera's OID (EHDS-TK IneraEHDSLMObservations.fsh, RIV-TA text;
-   * sweden.md 1.4); mapped to {@link #NATIONELLT_RESERVNUMMER}.
+   * Nationellt reservnummer under Inera's OID (EHDS-TK IneraEHDSLMObservations.fsh, RIV-TA text);
+   * mapped to {@link #NATIONELLT_RESERVNUMMER}.
    */
   public static final String NATIONELLT_RESERVNUMMER_OID = "urn:oid:1.2.752.74.9.1";
-  /** LMA-nummer (asylum seekers' card): HL7 Sweden's SEBaseLMANummer, LMA-nummer.fsh (sweden.md 1.4; profiles/patient/RULES.md). */
+  /** LMA-nummer (asylum seekers' card): HL7 Sweden's SEBaseLMANummer, LMA-nummer.fsh (profiles/patient/RULES.md). */
   public static final String LMA_NUMMER = "http://electronichealth.se/identifier/LMA-nummer";
 
   // --- Code systems: Swedish and national ---
 
   /**
    * Protected identity labels {@code sekretessmarkering} and {@code skyddadFolkbokforing}: HL7
-   * Sweden's CodeSystem SecurityLabel, hl7se.fhir.base 1.1.0 (sweden.md 1.2, 1.7).
+   * Sweden's CodeSystem SecurityLabel, hl7se.fhir.base 1.1.0.
    */
   public static final String SECURITY_LABEL = "http://hl7.se/fhir/ig/base/CodeSystem/SecurityLabel";
   /**
    * Care plan types (SIP, SPU, …): Inera's TypeOfCarePlan CodeSystem, EHDS-TK 0.3.3 (draft)
-   * TypeOfCarePlanCS.fsh (sweden.md 2.1; profiles/careplan/RULES.md).
+   * TypeOfCarePlanCS.fsh (profiles/careplan/RULES.md).
    */
   public static final String TYPE_OF_CARE_PLAN = "https://fhir.inera.se/CodeSystem/typeofcareplan-cs";
   /**
    * KVÅ, Klassifikation av vårdåtgärder (Socialstyrelsen): no FHIR URI is registered, so its OID,
-   * on which EHDS-TK, RIV-TA and Inera's code list agree (sweden.md 2.4; profiles/careplan/RULES.md).
+   * on which EHDS-TK, RIV-TA and Inera's code list agree (profiles/careplan/RULES.md).
    */
   public static final String KVA = "urn:oid:1.2.752.116.1.3.2.1.4";
   /**
    * ICD-10-SE (Socialstyrelsen): no registered FHIR URI; the one Inera's drafts use (EHDS-TK
-   * aliases.fsh, EHDS-brygga NamingSystems; sweden.md 2.2, 2.4; profiles/condition/RULES.md).
+   * aliases.fsh, EHDS-brygga NamingSystems; profiles/condition/RULES.md).
    */
   public static final String ICD_10_SE = "https://www.icd10.se/";
 
   // --- Code systems: international ---
 
-  /** SNOMED CT, also its Swedish edition, which Socialstyrelsen releases (sweden.md 2.4). */
+  /** SNOMED CT, also its Swedish edition, which Socialstyrelsen releases. */
   public static final String SNOMED_CT = "http://snomed.info/sct";
-  /** LOINC, as FHIR and Inera's EHDS-TK name it (sweden.md 2.4). */
+  /** LOINC, as FHIR and Inera's EHDS-TK name it. */
   public static final String LOINC = "http://loinc.org";
-  /** UCUM units, as FHIR R4's vital-signs profiles require them (sweden.md 3.1). */
+  /** UCUM units, as FHIR R4's vital-signs profiles require them. */
   public static final String UCUM = "http://unitsofmeasure.org";
   /**
    * AuditEvent.entity.type: HL7's code system (FHIR R4; the system of HAPI's
@@ -103,7 +103,7 @@ public final class Vocabulary {
 
   // --- Ours: canonical base and profiles ---
 
-  /** Ours: the canonical base of every conformance resource in our FHIR package (profiles/README.md; sweden.md 7). */
+  /** Ours: the canonical base of every conformance resource in our FHIR package (profiles/README.md). */
   public static final String CANONICAL = "https://samverkan.se/fhir";
   /** Ours: where our profiles and extensions live; a profile's URL is this and its name. */
   public static final String STRUCTURE_DEFINITION_BASE = "https://samverkan.se/fhir/StructureDefinition/";
@@ -112,7 +112,7 @@ public final class Vocabulary {
 
   // --- Ours: code systems (each defined in profiles/) ---
 
-  /** Ours: SCB's municipality codes, which no one else gives a FHIR system (profiles/terminology/CodeSystem-kommunkod.json; sweden.md 1.6). */
+  /** Ours: SCB's municipality codes, which no one else gives a FHIR system (profiles/terminology/CodeSystem-kommunkod.json). */
   public static final String KOMMUNKOD = "https://samverkan.se/fhir/CodeSystem/kommunkod";
   /** Ours: assessment instruments with no SNOMED CT or LOINC code, such as NEWS2 (profiles/observation/CodeSystem-instrument.json). */
   public static final String INSTRUMENT = "https://samverkan.se/fhir/CodeSystem/instrument";
