@@ -12,8 +12,9 @@ package se.samverkan.vocabulary;
  *
  * <p>Each source named is public (HL7 Sweden's base profiles, Inera's and Socialstyrelsen's
  * specifications); where a value is a rule of our profiles, {@code profiles/*}{@code /RULES.md}
- * says more. VocabularyInOnePlaceTest fails when one of these values, or any URI under {@link #CANONICAL}, is written as a literal in main code
- * elsewhere. This package depends on nothing, so every other package may use it.
+ * says more. VocabularyInOnePlaceTest fails when one of these values, or any URI under
+ * {@link #CANONICAL}, is written as a literal in main code elsewhere.
+ * This package depends on nothing, so every other package may use it.
  */
 public final class Vocabulary {
 
