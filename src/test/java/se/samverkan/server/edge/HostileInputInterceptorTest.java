@@ -2,7 +2,6 @@ package se.samverkan.server.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -15,8 +14,6 @@ import org.springframework.mock.web.MockHttpServletRequest;
 
 /** The rules of HostileInputInterceptor that HostileInputTest cannot reach over HTTP. */
 class HostileInputInterceptorTest {
-
-  private final HostileInputInterceptor interceptor = new HostileInputInterceptor(FhirContext.forR4Cached());
 
   @Test
   void stringsMayHoldTabsNewlinesAndAnyCharacterButNotControlCharactersOrHalfASurrogatePair() {
