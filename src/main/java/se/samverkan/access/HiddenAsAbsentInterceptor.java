@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
+import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -26,6 +27,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Parameters;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.errors.ErrorOutcomes;
+import se.samverkan.server.spi.HookOrder;
 import se.samverkan.server.spi.ServerInterceptor;
 
 /**
@@ -124,33 +127,35 @@ public class HiddenAsAbsentInterceptor implements ServerInterceptor {
    * A delete refused because other data refers to the resource names those referrers, one issue
    * each (DeleteConflictUtil, HAPI 8.8; storage/ReferentialIntegrity): those the caller may not
    * see are not named. That something it may not see refers to the resource is what the refusal
-   * itself tells, and is said once, without type, id or number.
+   * itself tells, and is said once, without type, id or number. Before the error translation
+   * (HookOrder#HIDDEN_AS_ABSENT_ANSWERS says why).
    */
-  @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+  @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = HookOrder.HIDDEN_AS_ABSENT_ANSWERS)
   public BaseServerResponseException unnamedHiddenReferrers(RequestDetails request, Throwable exception) {
     Caller caller = Caller.of(request);
     if (!(exception instanceof ResourceVersionConflictException conflict) || caller == null || caller.isSystem()
         || !(conflict.getOperationOutcome() instanceof OperationOutcome outcome)) {
       return null;
     }
-    OperationOutcome shown = new OperationOutcome();
+    // HAPI's outcome holds nothing but its issues (DeleteConflictUtil, 8.8): a copy without the hidden ones.
+    OperationOutcome shown = outcome.copy();
     String target = null;
-    for (OperationOutcome.OperationOutcomeIssueComponent issue : outcome.getIssue()) {
+    for (Iterator<OperationOutcome.OperationOutcomeIssueComponent> issues = shown.getIssue().iterator(); issues.hasNext(); ) {
+      OperationOutcome.OperationOutcomeIssueComponent issue = issues.next();
       Matcher referrer = REFERRED_TO.matcher(issue.getDiagnostics() == null ? "" : issue.getDiagnostics());
       if (referrer.find()) {
         Optional<IBaseResource> content = stored.lastContent(new IdType(referrer.group(2)));
         if (content.isEmpty() || !policy.decide(request, content.get()).allowed()) {
           target = referrer.group(1);
-          continue;
+          issues.remove();
         }
       }
-      shown.addIssue(issue.copy());
     }
     if (target == null) {
       return null;
     }
-    shown.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(OperationOutcome.IssueType.PROCESSING)
-        .setDiagnostics(Messages.english(Message.DELETE_REFERRED_BY_HIDDEN, target));
+    ErrorOutcomes.addIssue(shown, OperationOutcome.IssueType.PROCESSING,
+        Messages.english(Message.DELETE_REFERRED_BY_HIDDEN, target));
     ResourceVersionConflictException replaced =
         new ResourceVersionConflictException(shown.getIssueFirstRep().getDiagnostics(), shown);
     replaced.initCause(exception);
@@ -161,8 +166,8 @@ public class HiddenAsAbsentInterceptor implements ServerInterceptor {
   private static final Pattern REFERRED_TO = Pattern.compile("Unable to delete (\\S+) because at least one resource"
       + " has a reference to this resource\\. First reference found was resource (\\S+) in path ");
 
-  /** HAPI's 404 and 410 texts without its message codes ("HAPI-0979: "). */
-  @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+  /** HAPI's 404 and 410 texts without its message codes ("HAPI-0979: "); before the error translation. */
+  @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = HookOrder.HIDDEN_AS_ABSENT_ANSWERS)
   public BaseServerResponseException plainNotFound(RequestDetails request, Throwable exception) {
     if (exception instanceof ResourceNotFoundException || exception instanceof ResourceGoneException) {
       BaseServerResponseException answer = (BaseServerResponseException) exception;

@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.errors.ErrorOutcomes;
 
 /**
  * The audit log is about the record, not part of it. Every request writes an AuditEvent naming
@@ -74,9 +75,8 @@ public class AuditLogApart {
     }
     if (AUDIT_EVENT.equals(subscription.getCriteria().split("[?/]", 2)[0].trim())) {
       String message = Messages.english(Message.SUBSCRIPTION_AUDIT_LOG);
-      OperationOutcome outcome = new OperationOutcome();
-      outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-          .setCode(OperationOutcome.IssueType.NOTSUPPORTED).setDiagnostics(message).addExpression("Subscription.criteria");
+      OperationOutcome outcome = ErrorOutcomes.withExpression(
+          ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), "Subscription.criteria");
       throw new UnprocessableEntityException(message, outcome);
     }
   }

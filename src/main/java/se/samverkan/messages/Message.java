@@ -75,7 +75,7 @@ public enum Message {
   QUERY_MALFORMED_IN_REFERENCE("query.malformed.in-reference"),
   QUERY_MALFORMED_IN_CONDITION("query.malformed.in-condition"),
   CONDITION_BUSY("condition.busy"),
-  // server: hostile input (HostileInputInterceptor)
+  // server: hostile input (edge.HostileInputInterceptor, errors.ClientErrors)
   INPUT_NUMBER_EXPONENT("input.number-exponent"),
   INPUT_NULL_KEEPS_NO_PLACE("input.null-keeps-no-place"),
   INPUT_CONTAINED_NOT_RESOURCE("input.contained-not-resource"),
@@ -91,7 +91,7 @@ public enum Message {
   PATCH_XML_UNSUPPORTED("patch.xml-unsupported"),
   OPERATION_PARAMETER_WRONG_TYPE("operation.parameter-wrong-type"),
   OPERATION_PARAMETER_WRONG_TYPE_UNNAMED("operation.parameter-wrong-type.unnamed"),
-  // server: costly searches (ContainsSearchRefusal, StalledSearches) and the database (DatabaseUnavailableInterceptor)
+  // server: costly searches (ContainsSearchRefusal, StalledSearches) and the database (errors.DatabaseUnavailable)
   SEARCH_CONTAINS_UNSUPPORTED("search.contains-unsupported"),
   SEARCH_STALLED("search.stalled"),
   DATABASE_UNAVAILABLE("database.unavailable"),

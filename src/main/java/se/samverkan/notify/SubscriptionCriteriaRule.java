@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.errors.ErrorOutcomes;
 
 /**
  * A notification is an answer: a Subscription whose criteria look into other resources — chains
@@ -53,9 +54,8 @@ public class SubscriptionCriteriaRule {
     }
     whyNotMatchedOnTheResourceAlone(subscription.getCriteria()).ifPresent(reason -> {
       String message = Messages.english(Message.SUBSCRIPTION_CRITERIA_JOINED, reason);
-      OperationOutcome outcome = new OperationOutcome();
-      outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-          .setCode(OperationOutcome.IssueType.NOTSUPPORTED).setDiagnostics(message).addExpression("Subscription.criteria");
+      OperationOutcome outcome = ErrorOutcomes.withExpression(
+          ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), "Subscription.criteria");
       throw new UnprocessableEntityException(message, outcome);
     });
   }

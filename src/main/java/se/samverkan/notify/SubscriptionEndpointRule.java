@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.errors.ErrorOutcomes;
 
 /**
  * A Subscription's {@code channel.endpoint} is where the server sends requests on the
@@ -133,10 +134,8 @@ public class SubscriptionEndpointRule {
     }
     whyNotAllowed(subscription.getChannel().getEndpoint()).ifPresent(reason -> {
       String message = Messages.english(Message.SUBSCRIPTION_ENDPOINT_REFUSED, reason, KEY);
-      OperationOutcome outcome = new OperationOutcome();
-      outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-          .setCode(OperationOutcome.IssueType.BUSINESSRULE).setDiagnostics(message)
-          .addExpression("Subscription.channel.endpoint");
+      OperationOutcome outcome = ErrorOutcomes.withExpression(
+          ErrorOutcomes.outcome(OperationOutcome.IssueType.BUSINESSRULE, message), "Subscription.channel.endpoint");
       throw new UnprocessableEntityException(message, outcome);
     });
   }

@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.errors.ErrorOutcomes;
 
 /**
  * A notification never carries resource content (docs/notifications.md): a Subscription asking for
@@ -49,9 +50,8 @@ public class SubscriptionPayloadRule {
   }
 
   private static UnprocessableEntityException refused(String expression, String message) {
-    OperationOutcome outcome = new OperationOutcome();
-    outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-        .setCode(OperationOutcome.IssueType.NOTSUPPORTED).setDiagnostics(message).addExpression(expression);
+    OperationOutcome outcome = ErrorOutcomes.withExpression(
+        ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), expression);
     return new UnprocessableEntityException(message, outcome);
   }
 }

@@ -40,7 +40,7 @@ public class ServerErrorLogger implements ServerInterceptor {
   @Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
   public boolean logServerFailure(RequestDetails request, BaseServerResponseException exception) {
     if (exception.getStatusCode() == 503) {
-      // The database is away (DatabaseUnavailableInterceptor): one line each, no stack trace.
+      // The database is away (server.errors.ErrorTranslation, DatabaseUnavailable): one line each, no stack trace.
       log.warn("Service unavailable on {} {}", request.getRequestType(),
           patterns.of("/fhir/" + (request.getRequestPath() == null ? "" : request.getRequestPath())));
     } else if (exception.getStatusCode() >= 500) {

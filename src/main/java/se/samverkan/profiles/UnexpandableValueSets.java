@@ -20,6 +20,7 @@ import org.hl7.fhir.r4.model.ValueSet;
 import se.samverkan.server.spi.ServerInterceptor;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.errors.ErrorOutcomes;
 
 /**
  * {@code ValueSet/$expand?url=…} of a value set that includes the whole of a code system this
@@ -90,13 +91,9 @@ public class UnexpandableValueSets implements ServerInterceptor {
   private void refuseIfUnexpandable(ValueSet valueSet) {
     for (ValueSet.ConceptSetComponent include : valueSet.getCompose().getInclude()) {
       if (include.hasSystem() && !include.hasConcept() && !heldInFull(include.getSystem())) {
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue()
-            .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-            .setCode(OperationOutcome.IssueType.NOTSUPPORTED)
-            .setDiagnostics(valueSet.hasUrl()
-                ? Messages.english(Message.VALUESET_NOT_EXPANDABLE, valueSet.getUrl(), include.getSystem())
-                : Messages.english(Message.INLINE_VALUESET_NOT_EXPANDABLE, include.getSystem()));
+        OperationOutcome outcome = ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, valueSet.hasUrl()
+            ? Messages.english(Message.VALUESET_NOT_EXPANDABLE, valueSet.getUrl(), include.getSystem())
+            : Messages.english(Message.INLINE_VALUESET_NOT_EXPANDABLE, include.getSystem()));
         throw new UnprocessableEntityException(validationSupport.getFhirContext(), outcome);
       }
     }

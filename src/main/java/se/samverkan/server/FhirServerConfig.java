@@ -10,7 +10,7 @@ import se.samverkan.server.edge.HostileInputInterceptor;
 import se.samverkan.server.edge.MatchUrls;
 import se.samverkan.server.edge.RequestSizeLimitFilter;
 import se.samverkan.server.errors.ContainsSearchRefusal;
-import se.samverkan.server.errors.DatabaseUnavailableInterceptor;
+import se.samverkan.server.errors.ErrorTranslation;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
@@ -184,9 +184,10 @@ public class FhirServerConfig {
     return new VersionPreconditionInterceptor();
   }
 
+  /** Every failure's status and OperationOutcome, in one fixed order (ErrorTranslation#RULES). */
   @Bean
-  public DatabaseUnavailableInterceptor databaseUnavailableInterceptor() {
-    return new DatabaseUnavailableInterceptor();
+  public ErrorTranslation errorTranslation() {
+    return new ErrorTranslation();
   }
 
   @Bean

@@ -1,5 +1,6 @@
 package se.samverkan.server;
 
+import se.samverkan.server.errors.PreconditionFailures;
 import se.samverkan.server.spi.ServerInterceptor;
 
 import ca.uhn.fhir.interceptor.api.Hook;
@@ -9,10 +10,8 @@ import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -34,19 +33,14 @@ import se.samverkan.messages.Messages;
  * BaseTransactionProcessor reads {@code request.ifMatch} of a PUT by id only, HAPI 8.8). So the
  * version the writer named is checked here as the resource is stored: the header of an update or
  * patch, and {@code request.ifMatch} of a transaction's or batch's PUT entry, which travels with
- * the entry's resource.
+ * the entry's resource. The 409 version conflicts HAPI finds itself are turned into 412 with the
+ * other error answers, by {@link PreconditionFailures} in {@code server.errors.ErrorTranslation}.
  */
 @Interceptor
 public class VersionPreconditionInterceptor implements ServerInterceptor {
 
   /** An entity tag, strong or weak: {@code "3"} or {@code W/"3"}. */
   private static final Pattern ENTITY_TAG = Pattern.compile("^(?:W/)?\"([^\"]*)\"$");
-
-  /**
-   * HAPI's codes for "the version you named is not the current one" (update, patch); inside a
-   * transaction they come wrapped in another code, so they are looked for anywhere in the message.
-   */
-  private static final String[] STALE_VERSION_CODES = {"HAPI-0989:", "HAPI-0974:"};
 
   /** The version a PUT entry's {@code request.ifMatch} names, on the entry's resource. */
   private static final String ENTRY_IF_MATCH = VersionPreconditionInterceptor.class.getName() + ".ifMatch";
@@ -97,7 +91,7 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
     String current = previous.getIdElement().hasVersionIdPart()
         ? previous.getIdElement().getVersionIdPart() : previous.getMeta().getVersionId();
     if (expected != null && !expected.equals(current)) {
-      throw stale(Messages.english(Message.IF_MATCH_STALE_DETAIL, expected, current));
+      throw PreconditionFailures.stale(Messages.english(Message.IF_MATCH_STALE_DETAIL, expected, current));
     }
   }
 
@@ -130,39 +124,4 @@ public class VersionPreconditionInterceptor implements ServerInterceptor {
     return tag.group(1);
   }
 
-  private static PreconditionFailedException stale(String detail) {
-    return new PreconditionFailedException(Messages.english(Message.IF_MATCH_STALE, detail));
-  }
-
-  @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
-  public BaseServerResponseException staleVersionIsPreconditionFailure(
-      RequestDetails request, Throwable exception) {
-    if (exception instanceof ResourceVersionConflictException conflict
-        && (namesStaleVersion(conflict) || isConditionalOnVersion(request))) {
-      PreconditionFailedException failure = stale(conflict.getMessage());
-      failure.setStackTrace(conflict.getStackTrace());
-      return failure;
-    }
-    return null;
-  }
-
-  private static boolean namesStaleVersion(ResourceVersionConflictException conflict) {
-    String message = conflict.getMessage();
-    if (message == null) {
-      return false;
-    }
-    for (String code : STALE_VERSION_CODES) {
-      if (message.contains(code)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** A version conflict on an update or patch the client made conditional on a version. */
-  private static boolean isConditionalOnVersion(RequestDetails request) {
-    RestOperationTypeEnum operation = request == null ? null : request.getRestOperationType();
-    return (operation == RestOperationTypeEnum.UPDATE || operation == RestOperationTypeEnum.PATCH)
-        && request.getHeader(Constants.HEADER_IF_MATCH) != null;
-  }
 }

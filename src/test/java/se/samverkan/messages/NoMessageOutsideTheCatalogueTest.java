@@ -28,7 +28,7 @@ class NoMessageOutsideTheCatalogueTest {
   private static final Pattern ANSWER = Pattern.compile("new (?:InvalidRequest|UnprocessableEntity|ForbiddenOperation"
       + "|ResourceNotFound|ResourceGone|PreconditionFailed|ResourceVersionConflict|PayloadTooLarge|MethodNotAllowed"
       + "|NotImplementedOperation|Authentication|InternalError|UnclassifiedServerFailure|BaseServerResponse)Exception\\("
-      + "|\\.setDiagnostics\\(|ErrorOutcomes\\.(?:write|json)\\(");
+      + "|\\.setDiagnostics\\(|ErrorOutcomes\\.(?:write|json|outcome|addIssue)\\(");
   /**
    * Calls whose string literals are no message of their own: the arguments of a catalogue message
    * (a separator, "…"), and HAPI's localised messages, named by key, which ours repeat word for

@@ -1,19 +1,15 @@
 package se.samverkan.server.edge;
 
-import se.samverkan.server.errors.ErrorOutcomes;
-
 import se.samverkan.server.spi.ServerInterceptor;
 
 import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
 import ca.uhn.fhir.context.BaseRuntimeElementDefinition;
-import ca.uhn.fhir.context.ConfigurationException;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.api.IQueryParameterType;
-import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
@@ -21,8 +17,6 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.NumberParam;
 import ca.uhn.fhir.rest.param.QuantityParam;
 import ca.uhn.fhir.rest.server.RestfulServerUtils;
-import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
@@ -39,9 +33,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IBaseXhtml;
@@ -55,7 +46,8 @@ import se.samverkan.messages.Messages;
 /**
  * Turns input that HAPI or the database would fail on with a 500 into a 4xx that says what is
  * wrong, before anything is stored or searched (docs/reliability.md, "Hostile input"). Each rule
- * answers a failure seen with hostile input on H2 or PostgreSQL:
+ * answers a failure seen with hostile input on H2 or PostgreSQL (those HAPI meets only as it runs
+ * are answered after it fails; see the end):
  *
  * <ul>
  *   <li>strings with control characters (U+0000–U+001F except tab, line feed, carriage return) or
@@ -80,14 +72,13 @@ import se.samverkan.messages.Messages;
  *       a selector that matched nothing); a FHIRPath Patch HAPI's model fails to apply (500), and a
  *       JSON Patch whose parse error names Java classes;
  *   <li>a missing or non-FHIR {@code Content-Type} on a body: 415 Unsupported Media Type, with
- *       HAPI's message, rather than 400;
- *   <li>Java names in HAPI's parse messages (Jackson's "from `StreamReadConstraints.…()`", HAPI's
- *       "DataFormatException at …") are left out.
+ *       HAPI's message, rather than 400.
  * </ul>
  *
- * <p>Last, any other failure answered with 500 gets a plain message instead of the exception's,
- * which may carry Java class names or SQL with values; {@link se.samverkan.ops.ServerErrorLogger}
- * logs the original (class, HAPI codes, stack trace).
+ * <p>What HAPI fails on only as it runs (a body its parser trips over, a patch it cannot apply, an
+ * operation parameter of the wrong type, a missing Content-Type, Java names in its parse messages)
+ * is answered with its 4xx by the error translation ({@code server.errors.ErrorTranslation},
+ * ClientErrors), which also gives any other 500 a plain message.
  */
 @Interceptor
 public class HostileInputInterceptor implements ServerInterceptor {
@@ -98,18 +89,6 @@ public class HostileInputInterceptor implements ServerInterceptor {
   static final int MAX_EXPONENT = 1000;
   private static final JsonFactory JSON_TOKENS = new JsonFactory();
 
-
-  /** HAPI's codes for a missing or non-FHIR Content-Type on a request with a resource body. */
-  private static final Set<String> UNSUPPORTED_CONTENT_TYPE = Set.of("HAPI-0446", "HAPI-0448", "HAPI-0449");
-  private static final Pattern HAPI_CODE = Pattern.compile("HAPI-\\d{4}");
-  /**
-   * Java names in HAPI's parse messages: Jackson names the method of the limit a body broke
-   * ("from `StreamReadConstraints.getMaxNestingDepth()`"), HAPI the exception class.
-   */
-  private static final Pattern JAVA_NAMES =
-      Pattern.compile(", from `[^`]*`|(?:\\b[a-z][a-z0-9_]*\\.)*\\b[A-Z]\\w*Exception\\b:? ?");
-
-  private static final Pattern QUALIFIED_JAVA_NAME = Pattern.compile("\\b(?:java|javax|com|org|ca)\\.[a-z]\\w*\\.");
 
   private final FhirContext fhirContext;
 
@@ -390,131 +369,5 @@ public class HostileInputInterceptor implements ServerInterceptor {
     problem.ifPresent(p -> {
       throw new InvalidRequestException(p);
     });
-  }
-
-  // --- Failures HAPI answers with 500 although the request caused them
-
-  @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
-  public BaseServerResponseException clientErrorsAndPlainInternalErrors(RequestDetails request, Throwable exception) {
-    if (exception instanceof InvalidRequestException invalid && invalid.getMessage() != null) {
-      String code = HAPI_CODE.matcher(invalid.getMessage()).lookingAt() ? invalid.getMessage().substring(0, 9) : "";
-      if (UNSUPPORTED_CONTENT_TYPE.contains(code)) {
-        return withCause(new UnclassifiedServerFailureException(415, invalid.getMessage()), exception);
-      }
-      if (code.equals("HAPI-1272") && QUALIFIED_JAVA_NAME.matcher(invalid.getMessage()).find()) {
-        // Jackson's message on a JSON Patch that is no list of operations names its classes.
-        return withCause(new InvalidRequestException(Messages.english(Message.PATCH_JSON_MALFORMED)), exception);
-      }
-      String plain = JAVA_NAMES.matcher(invalid.getMessage()).replaceAll("");
-      if (!plain.equals(invalid.getMessage())) {
-        return withCause(new InvalidRequestException(plain), exception);
-      }
-    }
-    // As HAPI's ExceptionHandlingInterceptor will answer it: a parse error 400, anything unknown 500.
-    boolean internal = exception instanceof BaseServerResponseException answered
-        ? answered.getStatusCode() == 500
-        : !(exception instanceof DataFormatException);
-    if (!internal) {
-      return null;
-    }
-    if (find(exception, HostileInputInterceptor::failedParsingRequestBody) != null) {
-      return withCause(new InvalidRequestException(Messages.english(Message.INPUT_BODY_UNREADABLE)), exception);
-    }
-    if (find(exception, HostileInputInterceptor::failedApplyingPatch) != null) {
-      return withCause(new InvalidRequestException(Messages.english(Message.PATCH_NOT_APPLICABLE)), exception);
-    }
-    Throwable nearFormat = find(exception, e -> e.getMessage() != null && e.getMessage().startsWith("HAPI-1230:"));
-    if (nearFormat != null) {
-      return withCause(new InvalidRequestException(nearFormat.getMessage()), exception);
-    }
-    if (find(exception, HostileInputInterceptor::failedBindingOperationParameter) != null) {
-      String operation = request == null ? null : request.getOperation();
-      return withCause(new InvalidRequestException(operation == null
-          ? Messages.english(Message.OPERATION_PARAMETER_WRONG_TYPE_UNNAMED)
-          : Messages.english(Message.OPERATION_PARAMETER_WRONG_TYPE, operation)), exception);
-    }
-    return withCause(new InternalErrorException(ErrorOutcomes.INTERNAL_ERROR_MESSAGE), exception);
-  }
-
-  /** HAPI's parser failing with a bug rather than a parse error on a malformed request body. */
-  private static boolean failedParsingRequestBody(Throwable e) {
-    if (e instanceof BaseServerResponseException || !(e instanceof RuntimeException)) {
-      return false;
-    }
-    for (StackTraceElement frame : e.getStackTrace()) {
-      if (frame.getClassName().equals("ca.uhn.fhir.rest.server.method.ResourceParameter")
-          && frame.getMethodName().equals("loadResourceFromRequest")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * A patch HAPI could not apply, or whose result it then failed on, with the model's own
-   * exception rather than a client error (8.8, FhirPatch: an element name the type lacks gives a
-   * NullPointerException, a value of the wrong type an IllegalArgumentException from Field#set, a
-   * code not in the value set one from the enum factory, a function in the path a
-   * FhirPathExecutionException). So: a failure inside BaseStorageResourceDao#patchInTransaction that
-   * is not the database's, and not thrown in this server's own code (an interceptor's failure
-   * there stays a 500).
-   */
-  private static boolean failedApplyingPatch(Throwable e) {
-    if (!(e instanceof RuntimeException) || e instanceof BaseServerResponseException answered
-        && answered.getStatusCode() != 500 || isPersistence(e)) {
-      return false;
-    }
-    for (StackTraceElement frame : e.getStackTrace()) {
-      if (frame.getClassName().startsWith("se.samverkan.")) {
-        return false;
-      }
-      if (frame.getClassName().equals("ca.uhn.fhir.jpa.dao.BaseStorageResourceDao")
-          && frame.getMethodName().equals("patchInTransaction")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean isPersistence(Throwable e) {
-    String name = e.getClass().getName();
-    return name.startsWith("org.hibernate.") || name.startsWith("jakarta.persistence.")
-        || name.startsWith("org.springframework.dao.") || name.startsWith("org.springframework.transaction.")
-        || name.startsWith("org.springframework.jdbc.") || find(e, cause -> cause instanceof java.sql.SQLException) != null;
-  }
-
-  /**
-   * A value HAPI could not convert while binding an operation's parameters, before calling it:
-   * {@code _count=abc} (IllegalArgumentException, DataFormatException), or a resource parameter
-   * given a value that is no resource ({@code $validate} with {@code resource} as a valueString:
-   * OperationParameter#tryToAddValues, 8.8, asks for the definition of the interface IBaseResource
-   * and gets a ConfigurationException).
-   */
-  private static boolean failedBindingOperationParameter(Throwable e) {
-    if (!(e instanceof IllegalArgumentException || e instanceof DataFormatException
-        || e instanceof ConfigurationException)) {
-      return false;
-    }
-    for (StackTraceElement frame : e.getStackTrace()) {
-      if (frame.getClassName().equals("ca.uhn.fhir.rest.server.method.OperationParameter")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static Throwable find(Throwable exception, Predicate<Throwable> test) {
-    for (Throwable e = exception; e != null; e = e.getCause() == e ? null : e.getCause()) {
-      if (test.test(e)) {
-        return e;
-      }
-    }
-    return null;
-  }
-
-  /** The original stays the cause, so that the 5xx log (ServerErrorLogger) shows where it failed. */
-  private static BaseServerResponseException withCause(BaseServerResponseException answer, Throwable original) {
-    answer.initCause(original);
-    return answer;
   }
 }

@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.errors.ErrorOutcomes;
 
 /**
  * A query string, wherever it comes from, is read one way: the request's own (checked by
@@ -108,9 +109,8 @@ public class MatchUrls implements ServerInterceptor {
       arguments[0] = MALFORMED_QUERY;
       System.arraycopy(at, 0, arguments, 1, at.length);
       String message = Messages.english(where, arguments);
-      OperationOutcome outcome = new OperationOutcome(); // issue code "invalid", as for the request's own
-      outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-          .setCode(OperationOutcome.IssueType.INVALID).setDiagnostics(message);
+      // Issue code "invalid", as for the request's own.
+      OperationOutcome outcome = ErrorOutcomes.outcome(OperationOutcome.IssueType.INVALID, message);
       throw new InvalidRequestException(message, outcome);
     }
   }

@@ -40,10 +40,7 @@ public class ContainsSearchRefusal implements ServerInterceptor {
     }
     for (String parameter : request.getParameters().keySet()) {
       if (parameter.endsWith(MODIFIER)) {
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-            .setCode(OperationOutcome.IssueType.NOTSUPPORTED).setDiagnostics(MESSAGE);
-        throw new InvalidRequestException(MESSAGE, outcome);
+        throw new InvalidRequestException(MESSAGE, ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, MESSAGE));
       }
     }
   }

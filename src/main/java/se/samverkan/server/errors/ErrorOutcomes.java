@@ -14,11 +14,13 @@ import se.samverkan.messages.MessageLanguage;
 import se.samverkan.messages.OutcomeLanguage;
 
 /**
- * The one place that writes an OperationOutcome outside HAPI's own error handling: token errors,
- * the request size limit, malformed URLs ({@code server.edge.MalformedRequestConfig}) and whatever reaches
- * Spring's or Tomcat's error handling. Always JSON ({@code application/fhir+json}): such requests
- * may be too broken to negotiate a format, and the project's rule is an OperationOutcome, never an
- * HTML page or Spring's error JSON.
+ * The one place that builds an error answer's OperationOutcome: the rules' refusals hand one to
+ * HAPI with their exception ({@link #outcome}), and this class writes one itself outside HAPI's
+ * error handling: token errors, the request size limit, malformed URLs
+ * ({@code server.edge.MalformedRequestConfig}) and whatever reaches Spring's or Tomcat's error
+ * handling. Those are always JSON ({@code application/fhir+json}): such requests may be too broken
+ * to negotiate a format, and the project's rule is an OperationOutcome, never an HTML page or
+ * Spring's error JSON.
  */
 public final class ErrorOutcomes {
 
@@ -30,14 +32,30 @@ public final class ErrorOutcomes {
 
   private ErrorOutcomes() {}
 
+  /** An OperationOutcome of one issue of severity error, saying {@code diagnostics}. */
+  public static OperationOutcome outcome(OperationOutcome.IssueType code, String diagnostics) {
+    return addIssue(new OperationOutcome(), code, diagnostics);
+  }
+
+  /** The outcome with one more issue of severity error, after those it has. */
+  public static OperationOutcome addIssue(OperationOutcome outcome, OperationOutcome.IssueType code, String diagnostics) {
+    outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(code).setDiagnostics(diagnostics);
+    return outcome;
+  }
+
+  /** The outcome with its first issue about the element at {@code expression} (FHIRPath, e.g. {@code Subscription.criteria}). */
+  public static OperationOutcome withExpression(OperationOutcome outcome, String expression) {
+    outcome.getIssueFirstRep().addExpression(expression);
+    return outcome;
+  }
+
   /**
    * An OperationOutcome of one error issue, as JSON, in the language the request asks for
    * ({@link MessageLanguage}) if the diagnostics are a message of ours; it sets Content-Language then.
    */
   public static String json(FhirContext fhirContext, HttpServletRequest request, HttpServletResponse response,
       OperationOutcome.IssueType code, String diagnostics) {
-    OperationOutcome outcome = new OperationOutcome();
-    outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR).setCode(code).setDiagnostics(diagnostics);
+    OperationOutcome outcome = outcome(code, diagnostics);
     Locale language = MessageLanguage.of(request == null ? null : request.getHeader("Accept-Language"));
     if (OutcomeLanguage.localise(outcome, language)) {
       response.setHeader("Content-Language", MessageLanguage.tag(language));

@@ -11,9 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.transaction.CannotCreateTransactionException;
 
 /** Which failures mean "the database is away" (503) and which are ordinary server errors (500). */
-class DatabaseUnavailableInterceptorTest {
-
-  private final DatabaseUnavailableInterceptor interceptor = new DatabaseUnavailableInterceptor();
+class DatabaseUnavailableTest {
 
   @Test
   void noConnectionFromThePoolIs503WithRetryAfter() {
@@ -21,7 +19,7 @@ class DatabaseUnavailableInterceptorTest {
         new CannotCreateTransactionException("Could not open JPA EntityManager",
             new SQLTransientConnectionException("Connection is not available, request timed out")));
 
-    BaseServerResponseException answer = interceptor.databaseUnavailable(null, failure);
+    BaseServerResponseException answer = DatabaseUnavailable.translate(null, failure);
 
     assertThat(answer.getStatusCode()).isEqualTo(503);
     assertThat(answer.getResponseHeaders()).containsKey("Retry-After");
@@ -32,20 +30,20 @@ class DatabaseUnavailableInterceptorTest {
 
   @Test
   void aConnectionLostOrAServerShuttingDownIs503() {
-    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(
+    assertThat(DatabaseUnavailable.isDatabaseUnavailable(
         new RuntimeException(new SQLException("I/O error", "08006")))).isTrue();
-    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(
+    assertThat(DatabaseUnavailable.isDatabaseUnavailable(
         new RuntimeException(new SQLException("terminating connection due to administrator command", "57P01")))).isTrue();
   }
 
   @Test
   void aSearchThatFailedBecauseTheDatabaseWentAwayIs503() {
     // HAPI rebuilds a failed search's exception from the root cause's message only.
-    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(new InternalErrorException(
+    assertThat(DatabaseUnavailable.isDatabaseUnavailable(new InternalErrorException(
         "HikariPool-1 - Connection is not available, request timed out after 5001ms"))).isTrue();
-    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(new InternalErrorException("Connection refused")))
+    assertThat(DatabaseUnavailable.isDatabaseUnavailable(new InternalErrorException("Connection refused")))
         .isTrue();
-    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(new InternalErrorException("Index out of range")))
+    assertThat(DatabaseUnavailable.isDatabaseUnavailable(new InternalErrorException("Index out of range")))
         .isFalse();
   }
 
@@ -53,16 +51,16 @@ class DatabaseUnavailableInterceptorTest {
   void aCommitOnAConnectionThePoolHadClosedIs503() {
     RuntimeException rollback = new RuntimeException("Unable to rollback against JDBC Connection",
         new SQLException("Connection is closed"));
-    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(new InternalErrorException("HAPI-0389", rollback)))
+    assertThat(DatabaseUnavailable.isDatabaseUnavailable(new InternalErrorException("HAPI-0389", rollback)))
         .isTrue();
     RuntimeException withSuppressed = new RuntimeException("commit failed");
     withSuppressed.addSuppressed(new SQLTransientConnectionException("timed out"));
-    assertThat(DatabaseUnavailableInterceptor.isDatabaseUnavailable(withSuppressed)).isTrue();
+    assertThat(DatabaseUnavailable.isDatabaseUnavailable(withSuppressed)).isTrue();
   }
 
   @Test
   void otherFailuresStayTheirOwn() {
-    assertThat(interceptor.databaseUnavailable(null, new SQLException("duplicate key", "23505"))).isNull();
-    assertThat(interceptor.databaseUnavailable(null, new IllegalStateException("bug"))).isNull();
+    assertThat(DatabaseUnavailable.translate(null, new SQLException("duplicate key", "23505"))).isNull();
+    assertThat(DatabaseUnavailable.translate(null, new IllegalStateException("bug"))).isNull();
   }
 }

@@ -1,10 +1,5 @@
 package se.samverkan.server.errors;
 
-import se.samverkan.server.spi.ServerInterceptor;
-
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.sql.SQLException;
@@ -19,22 +14,22 @@ import se.samverkan.messages.Messages;
 /**
  * While the database is unreachable the server answers 503 Service Unavailable with a
  * Retry-After, not 500: the request was fine, the server is (briefly) not. The connection pool
- * reconnects by itself when the database is back; readiness reports the outage meanwhile.
+ * reconnects by itself when the database is back; readiness reports the outage meanwhile. The
+ * first of {@link ErrorTranslation}'s rules.
  */
-@Interceptor
-public class DatabaseUnavailableInterceptor implements ServerInterceptor {
+final class DatabaseUnavailable {
 
   static final String RETRY_AFTER_SECONDS = "10";
 
-  @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
-  public BaseServerResponseException databaseUnavailable(RequestDetails request, Throwable exception) {
+  private DatabaseUnavailable() {}
+
+  /** 503 with Retry-After for a failure of the database connection; null for any other failure. */
+  static BaseServerResponseException translate(RequestDetails request, Throwable exception) {
     if (!isDatabaseUnavailable(exception)) {
       return null;
     }
     String message = Messages.english(Message.DATABASE_UNAVAILABLE);
-    OperationOutcome outcome = new OperationOutcome();
-    outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
-        .setCode(OperationOutcome.IssueType.TRANSIENT).setDiagnostics(message);
+    OperationOutcome outcome = ErrorOutcomes.outcome(OperationOutcome.IssueType.TRANSIENT, message);
     BaseServerResponseException unavailable = new BaseServerResponseException(503, message, outcome) {};
     unavailable.addResponseHeader("Retry-After", RETRY_AFTER_SECONDS);
     return unavailable;
