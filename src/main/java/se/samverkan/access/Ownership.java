@@ -13,10 +13,6 @@ public final class Ownership {
 
   public static final String CARE_PROVIDER_SYSTEM = "https://samverkan.se/fhir/CodeSystem/owner-care-provider";
   public static final String UNIT_SYSTEM = "https://samverkan.se/fhir/CodeSystem/owner-unit";
-  /** On an AuditEvent: each care provider the access concerns — who accessed, and whose data. */
-  public static final String CONCERNS_SYSTEM = "https://samverkan.se/fhir/CodeSystem/audit-concerns";
-  /** On an AuditEvent's patient entity: {@code entity.detail.type} naming a care provider whose data it was. */
-  public static final String AUDIT_OWNER_DETAIL = "owner";
 
   private Ownership() {}
 
@@ -26,14 +22,6 @@ public final class Ownership {
 
   public static Optional<String> unit(IBaseResource resource) {
     return tag(resource, UNIT_SYSTEM);
-  }
-
-  /** The care providers an AuditEvent concerns. */
-  public static java.util.List<String> concerns(IBaseResource auditEvent) {
-    return auditEvent.getMeta().getTag().stream()
-        .filter(t -> CONCERNS_SYSTEM.equals(t.getSystem()))
-        .map(IBaseCoding::getCode)
-        .toList();
   }
 
   static boolean isOwnerTag(IBaseCoding tag) {

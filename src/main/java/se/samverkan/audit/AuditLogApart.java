@@ -12,6 +12,7 @@ import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
+import se.samverkan.access.AuditLogPolicy;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
 
@@ -33,7 +34,7 @@ import se.samverkan.messages.Messages;
 @Interceptor
 public class AuditLogApart {
 
-  static final String AUDIT_EVENT = "AuditEvent";
+  static final String AUDIT_EVENT = AuditLogPolicy.TYPE;
 
   private final FhirContext fhirContext;
 
