@@ -33,7 +33,7 @@ import se.samverkan.vocabulary.Vocabulary;
  * Who may read what (docs/security.md, "The sharing rule"). A caller reads a resource when
  * <ul>
  *   <li>it is an AuditEvent, the caller is a log reviewer, and the event concerns the reviewer's
- *       care provider: its own people acted, or its data was shown or withheld;
+ *       care provider: its own people acted, or its data was shown or withheld ({@link AuditLogPolicy});
  *   <li>it is a Subscription of the caller's own care provider (others' are not shown);
  *   <li>it is shared reference data (organizations, staff, definitions: {@link ResourceKinds}), or
  *   <li>its own care provider owns it, or
@@ -184,8 +184,7 @@ public class AccessPolicy {
       return Ownership.careProvider(resource).map(owner -> owner.equals(caller.careProvider())).orElse(true)
           ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
     }
-    return caller.isLogReviewer() && Ownership.concerns(resource).contains(caller.careProvider())
-        ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
+    return AuditLogPolicy.mayRead(caller, resource) ? Verdict.NOT_PATIENT_DATA : Verdict.DENIED;
   }
 
   /**

@@ -11,7 +11,6 @@ import ca.uhn.fhir.rest.server.interceptor.consent.IConsentContextServices;
 import ca.uhn.fhir.rest.server.interceptor.consent.IConsentService;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import java.util.List;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Patient;
 import se.samverkan.vocabulary.Vocabulary;
@@ -105,7 +104,7 @@ public class CareRelationConsentService implements IConsentService {
     }
     IBaseResource shown = resource;
     if (resource instanceof AuditEvent event) {
-      shown = withoutOthersWithheld(event, Caller.of(request));
+      shown = AuditLogPolicy.shownTo(event, Caller.of(request));
     }
     if (resource instanceof Patient patient && identity.hiddenFrom(request, patient)) {
       shown = ProtectedIdentity.hide(patient);
@@ -139,29 +138,6 @@ public class CareRelationConsentService implements IConsentService {
   private static void record(AccessPolicy policy, RequestDetails request, IBaseResource resource,
       AccessPolicy.Verdict verdict) {
     AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));
-  }
-
-  /**
-   * A log reviewer sees what its own people did, but not which patients' data of other care
-   * providers their requests were refused: "withheld Patient/123" in the kommun's own log would
-   * tell the kommun that a search of its matched the region's hidden data. Those entities are
-   * for the data owner's reviewers only.
-   */
-  static IBaseResource withoutOthersWithheld(AuditEvent event, Caller caller) {
-    if (caller == null || caller.isSystem() || event.getEntity().stream().noneMatch(e -> withheldFromOthers(e, caller))) {
-      return event;
-    }
-    AuditEvent copy = event.copy();
-    copy.getEntity().removeIf(e -> withheldFromOthers(e, caller));
-    return copy;
-  }
-
-  private static boolean withheldFromOthers(AuditEvent.AuditEventEntityComponent entity, Caller caller) {
-    boolean withheld = entity.getDetail().stream()
-        .anyMatch(d -> "access".equals(d.getType()) && "withheld".equals(d.getValue().primitiveValue()));
-    List<String> owners = entity.getDetail().stream().filter(d -> Ownership.AUDIT_OWNER_DETAIL.equals(d.getType()))
-        .map(d -> d.getValue().primitiveValue()).toList();
-    return withheld && !owners.isEmpty() && !owners.contains(caller.careProvider());
   }
 
   /** Writes, also as entries of a transaction or batch (those carry the bundle's operation type). */

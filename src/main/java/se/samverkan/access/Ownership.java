@@ -14,10 +14,6 @@ public final class Ownership {
 
   public static final String CARE_PROVIDER_SYSTEM = Vocabulary.OWNER_CARE_PROVIDER;
   public static final String UNIT_SYSTEM = Vocabulary.OWNER_UNIT;
-  /** On an AuditEvent: each care provider the access concerns — who accessed, and whose data. */
-  public static final String CONCERNS_SYSTEM = Vocabulary.AUDIT_CONCERNS;
-  /** On an AuditEvent's patient entity: {@code entity.detail.type} naming a care provider whose data it was. */
-  public static final String AUDIT_OWNER_DETAIL = "owner";
 
   private Ownership() {}
 
@@ -27,14 +23,6 @@ public final class Ownership {
 
   public static Optional<String> unit(IBaseResource resource) {
     return tag(resource, UNIT_SYSTEM);
-  }
-
-  /** The care providers an AuditEvent concerns. */
-  public static java.util.List<String> concerns(IBaseResource auditEvent) {
-    return auditEvent.getMeta().getTag().stream()
-        .filter(t -> CONCERNS_SYSTEM.equals(t.getSystem()))
-        .map(IBaseCoding::getCode)
-        .toList();
   }
 
   static boolean isOwnerTag(IBaseCoding tag) {

@@ -34,8 +34,8 @@ import se.samverkan.messages.Messages;
  *       {@code MessageHeader.focus};
  *   <li><b>shared reference data</b> — organisations, staff, places, medicinal products and
  *       definitions, readable by any caller with a read scope;
- *   <li><b>server records</b> with rules of their own: AuditEvent (log reviewers) and
- *       Subscription (its owner).
+ *   <li><b>server records</b> with rules of their own: AuditEvent (log reviewers:
+ *       {@link AuditLogPolicy}) and Subscription (its owner).
  * </ul>
  * Any other type (payments, verification results, test scripts, …) is <b>refused</b>: nothing of
  * it is stored, and a request that names it answers 404 as for a type the server does not know.
@@ -67,7 +67,7 @@ public final class ResourceKinds {
       "ValueSet");
 
   /** Records the server keeps by rules of their own (AccessPolicy). */
-  static final Set<String> SERVER_RECORDS = Set.of("AuditEvent", "Subscription");
+  static final Set<String> SERVER_RECORDS = Set.of(AuditLogPolicy.TYPE, "Subscription");
 
   /** Patient data outside the Patient compartment: the references that name (or lead to) the patient. */
   private static final Map<String, Function<IBaseResource, List<Reference>>> PATIENT_PATHS = Map.of(

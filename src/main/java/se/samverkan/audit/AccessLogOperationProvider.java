@@ -10,7 +10,6 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.Date;
-import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -22,7 +21,7 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.StringType;
 import se.samverkan.auth.Caller;
-import se.samverkan.access.Ownership;
+import se.samverkan.access.AuditLogPolicy;
 import se.samverkan.server.spi.ServerProvider;
 
 /**
@@ -33,7 +32,8 @@ import se.samverkan.server.spi.ServerProvider;
  * <p>A reviewer reviews for its own care provider: the extract lists only the accesses that
  * concern it — its own people acted, or its data about the patient was shown, withheld or
  * written. For a patient with none, the answer is the same as for a patient id that does not
- * exist: it says nothing about whether, or by whom, the patient is cared for elsewhere.
+ * exist: it says nothing about whether, or by whom, the patient is cared for elsewhere
+ * ({@link AuditLogPolicy#concernsReviewer}).
  */
 public class AccessLogOperationProvider implements ServerProvider {
 
@@ -69,11 +69,11 @@ public class AccessLogOperationProvider implements ServerProvider {
     Map<String, Accesses> byOrganization = new LinkedHashMap<>();
     for (IBaseResource found : daos.getResourceDao(AuditEvent.class).search(search, new SystemRequestDetails()).getAllResources()) {
       AuditEvent event = (AuditEvent) found;
-      if (!shown(event, reference) || !concerns(event, reference, reviewer)) {
+      if (!shown(event, reference) || !AuditLogPolicy.concernsReviewer(event, reference, reviewer)) {
         continue;
       }
-      String careProvider = agent(event, "care-provider");
-      String unit = agent(event, "unit");
+      String careProvider = AuditLogPolicy.agent(event, AuditLogPolicy.CARE_PROVIDER_AGENT);
+      String unit = AuditLogPolicy.agent(event, AuditLogPolicy.UNIT_AGENT);
       Accesses accesses = byOrganization.computeIfAbsent(careProvider + "|" + unit, k -> new Accesses(careProvider, unit));
       Date when = event.getRecorded();
       accesses.first = accesses.first == null ? when : accesses.first;
@@ -105,50 +105,13 @@ public class AccessLogOperationProvider implements ServerProvider {
   /** The patient's data was shown on the reader's own attestation of relation or consent (docs/security.md). */
   private static boolean attested(AuditEvent event, String patient) {
     return event.getEntity().stream().anyMatch(e -> patient.equals(e.getWhat().getReference())
-        && e.getDetail().stream().anyMatch(d -> "access".equals(d.getType())
-            && AuditInterceptor.ATTESTED_CODE.equals(d.getValue().primitiveValue())));
+        && e.getDetail().stream().anyMatch(d -> AuditLogPolicy.ACCESS_DETAIL.equals(d.getType())
+            && AuditLogPolicy.ATTESTED.equals(d.getValue().primitiveValue())));
   }
 
   /** The event showed this patient's data to the caller (not withheld, not only written). */
   private static boolean shown(AuditEvent event, String patient) {
     return event.getEntity().stream().anyMatch(e -> patient.equals(e.getWhat().getReference())
-        && e.getDetail().stream().anyMatch(d -> "shown".equals(d.getValue().primitiveValue())));
-  }
-
-  /**
-   * The access concerns the reviewer's care provider: its own people acted, or the event says
-   * the patient's data was its own. Events written before the log named each patient's data
-   * owners say only which care providers the whole request concerned (its audit-concerns tags).
-   */
-  static boolean concerns(AuditEvent event, String patient, Caller reviewer) {
-    if (reviewer == null) {
-      return false;
-    }
-    if (reviewer.isSystem()) {
-      return true;
-    }
-    String careProvider = reviewer.careProvider();
-    if (careProvider == null) {
-      return false;
-    }
-    if (careProvider.equals(agent(event, "care-provider"))) {
-      return true;
-    }
-    List<AuditEvent.AuditEventEntityComponent> entities = event.getEntity().stream()
-        .filter(e -> patient.equals(e.getWhat().getReference())).toList();
-    boolean ownersNamed = entities.stream().flatMap(e -> e.getDetail().stream())
-        .anyMatch(d -> AuditInterceptor.OWNER_DETAIL.equals(d.getType()));
-    if (ownersNamed) {
-      return entities.stream().flatMap(e -> e.getDetail().stream())
-          .anyMatch(d -> AuditInterceptor.OWNER_DETAIL.equals(d.getType()) && careProvider.equals(d.getValue().primitiveValue()));
-    }
-    return Ownership.concerns(event).contains(careProvider);
-  }
-
-  private static String agent(AuditEvent event, String type) {
-    return event.getAgent().stream()
-        .filter(a -> type.equals(a.getType().getText()))
-        .map(a -> a.getWho().getIdentifier().getValue())
-        .findFirst().orElse("unknown");
+        && e.getDetail().stream().anyMatch(d -> AuditLogPolicy.SHOWN.equals(d.getValue().primitiveValue())));
   }
 }

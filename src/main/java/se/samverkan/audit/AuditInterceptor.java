@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import se.samverkan.access.AccessPolicy;
 import se.samverkan.access.AccessRecord;
+import se.samverkan.access.AuditLogPolicy;
 import se.samverkan.auth.Caller;
 import se.samverkan.access.Ownership;
 import se.samverkan.server.spi.ServerInterceptor;
@@ -31,9 +32,10 @@ import se.samverkan.vocabulary.Vocabulary;
  * request a caller makes, written by the server when the request has finished — also when it
  * failed or was refused — naming who (token subject, role), for which unit and care provider,
  * what (interaction, action, the query), which patients were shown or withheld, the outcome, and
- * emergency access with its stated reason. Clients can neither write nor delete AuditEvents
- * (ScopeAuthorizationInterceptor); log reviewers read them. The log outlives the record: a patient
- * the log names may still be deleted, and the log keeps naming it (storage/ReferentialIntegrity).
+ * emergency access with its stated reason. Who may read the log, what of it they are shown, and
+ * the vocabulary it is written in (read back by those rules and by the patient log extract) are
+ * {@link AuditLogPolicy}'s, in access, which also lists where each of the log's other rules is
+ * enforced.
  */
 @Interceptor(order = AuditInterceptor.ORDER)
 public class AuditInterceptor implements ServerInterceptor {
@@ -49,13 +51,11 @@ public class AuditInterceptor implements ServerInterceptor {
    * patient's consent (docs/security.md). Log reviewers search for it with {@code _security}.
    */
   public static final String ACCESS_BASIS_SYSTEM = Vocabulary.ACCESS_BASIS;
-  public static final String ATTESTED_CODE = "attested";
+  public static final String ATTESTED_CODE = AuditLogPolicy.ATTESTED;
   static final String SUBJECT_SYSTEM = Vocabulary.TOKEN_SUBJECT;
   static final String HSA = Vocabulary.HSA_ID;
   static final String ORGANISATIONSNUMMER = Vocabulary.ORGANISATIONSNUMMER;
   static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
-  /** {@code entity.detail.type} naming a care provider whose data about the entity's patient it was. */
-  static final String OWNER_DETAIL = Ownership.AUDIT_OWNER_DETAIL;
 
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
 
@@ -136,11 +136,11 @@ public class AuditInterceptor implements ServerInterceptor {
     }
     if (caller.unit() != null) {
       event.addAgent().setRequestor(false).setWho(organization(caller.unit()))
-          .getType().setText("unit");
+          .getType().setText(AuditLogPolicy.UNIT_AGENT);
     }
     if (caller.careProvider() != null) {
       event.addAgent().setRequestor(false).setWho(organization(caller.careProvider()))
-          .getType().setText("care-provider");
+          .getType().setText(AuditLogPolicy.CARE_PROVIDER_AGENT);
     }
     if (caller.isEmergency()) {
       event.addPurposeOfEvent().setText(caller.emergencyReason())
@@ -150,9 +150,9 @@ public class AuditInterceptor implements ServerInterceptor {
     }
 
     AccessRecord record = AccessRecord.of(request);
-    addPatients(event, record, record.shownPatients(), "shown");
-    addPatients(event, record, record.refusedPatients(), "withheld");
-    addPatients(event, record, record.writtenPatients(), "written");
+    addPatients(event, record, record.shownPatients(), AuditLogPolicy.SHOWN);
+    addPatients(event, record, record.refusedPatients(), AuditLogPolicy.WITHHELD);
+    addPatients(event, record, record.writtenPatients(), AuditLogPolicy.WRITTEN);
     if (!record.attestedPatients().isEmpty()) {
       addPatients(event, record, record.attestedPatients(), ATTESTED_CODE);
       event.getMeta().addSecurity(ACCESS_BASIS_SYSTEM, ATTESTED_CODE, "shown on the reader's own attestation");
@@ -169,7 +169,7 @@ public class AuditInterceptor implements ServerInterceptor {
     if (caller.careProvider() != null) {
       concerned.add(caller.careProvider());
     }
-    concerned.forEach(careProvider -> event.getMeta().addTag(Ownership.CONCERNS_SYSTEM, careProvider, null));
+    concerned.forEach(careProvider -> event.getMeta().addTag(AuditLogPolicy.CONCERNS_SYSTEM, careProvider, null));
     return event;
   }
 
@@ -179,11 +179,11 @@ public class AuditInterceptor implements ServerInterceptor {
           .setWhat(new Reference(patient))
           .setType(new Coding(Vocabulary.AUDIT_ENTITY_TYPE, "1", "Person"))
           .setRole(new Coding(Vocabulary.OBJECT_ROLE, "1", "Patient"));
-      entity.addDetail().setType("access").setValue(new org.hl7.fhir.r4.model.StringType(access));
+      entity.addDetail().setType(AuditLogPolicy.ACCESS_DETAIL).setValue(new org.hl7.fhir.r4.model.StringType(access));
       // Whose data about this patient it was: the patient log extract shows a care provider's
       // reviewers only the accesses that concern their own data (or their own people).
       for (String owner : record.ownersOf(patient)) {
-        entity.addDetail().setType(OWNER_DETAIL).setValue(new org.hl7.fhir.r4.model.StringType(owner));
+        entity.addDetail().setType(AuditLogPolicy.OWNER_DETAIL).setValue(new org.hl7.fhir.r4.model.StringType(owner));
       }
     }
   }

@@ -5,16 +5,10 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
-import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.util.SearchParameterUtil;
 import java.util.HashSet;
 import java.util.Set;
-import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.Subscription;
-import se.samverkan.messages.Message;
-import se.samverkan.messages.Messages;
-import se.samverkan.server.errors.ErrorOutcomes;
+import se.samverkan.access.AuditLogPolicy;
 
 /**
  * The audit log is about the record, not part of it. Every request writes an AuditEvent naming
@@ -27,14 +21,13 @@ import se.samverkan.server.errors.ErrorOutcomes;
  *       of the matcher and the coordination rules) on every request, for no subscriber: journal
  *       systems may not read the audit log.</li>
  * </ul>
- * So {@code $everything} leaves AuditEvents out, a Subscription on AuditEvent is refused with 422,
- * and AuditEvents never enter the subscription queue. Log reviewers search the log and use
- * {@code Patient/$access-log} (docs/security.md).
+ * So {@code $everything} leaves AuditEvents out and AuditEvents never enter the subscription queue
+ * (a Subscription on AuditEvent, which could thus never be notified, is refused with 422 by
+ * notify/SubscriptionCriteriaRule: what a Subscription must be is notify's business). Log reviewers
+ * search the log and use {@code Patient/$access-log} (docs/security.md).
  */
 @Interceptor
 public class AuditLogApart {
-
-  static final String AUDIT_EVENT = "AuditEvent";
 
   private final FhirContext fhirContext;
 
@@ -51,33 +44,11 @@ public class AuditLogApart {
    */
   private static void leaveOutOfEverything() {
     SearchParameterUtil.RESOURCE_TYPES_TO_SP_TO_OMIT_FROM_PATIENT_COMPARTMENT
-        .computeIfAbsent(AUDIT_EVENT, type -> new HashSet<>()).addAll(Set.of("patient", "agent", "entity"));
+        .computeIfAbsent(AuditLogPolicy.TYPE, type -> new HashSet<>()).addAll(Set.of("patient", "agent", "entity"));
   }
 
   @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
   public boolean queueUnlessAuditEvent(ResourceModifiedMessage change) {
-    return !change.hasResourceType(fhirContext, AUDIT_EVENT);
-  }
-
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-  public void created(IBaseResource resource) {
-    refuseAuditEventCriteria(resource);
-  }
-
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void updated(IBaseResource previous, IBaseResource resource) {
-    refuseAuditEventCriteria(resource);
-  }
-
-  private static void refuseAuditEventCriteria(IBaseResource resource) {
-    if (!(resource instanceof Subscription subscription) || !subscription.hasCriteria()) {
-      return;
-    }
-    if (AUDIT_EVENT.equals(subscription.getCriteria().split("[?/]", 2)[0].trim())) {
-      String message = Messages.english(Message.SUBSCRIPTION_AUDIT_LOG);
-      OperationOutcome outcome = ErrorOutcomes.withExpression(
-          ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), "Subscription.criteria");
-      throw new UnprocessableEntityException(message, outcome);
-    }
+    return !change.hasResourceType(fhirContext, AuditLogPolicy.TYPE);
   }
 }

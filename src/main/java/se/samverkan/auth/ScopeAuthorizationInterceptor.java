@@ -34,7 +34,8 @@ import se.samverkan.server.spi.ServerInterceptor;
  * <p>Three rules hold whatever the scopes: the audit log (AuditEvent) is written by the server
  * alone and read only by the {@value Caller#LOG_REVIEWER} role; and the server-wide conformance
  * resources (profiles, search parameters, terminology) are written only with a scope that names
- * their type, never through {@code *}.
+ * their type, never through {@code *}. The rest of the audit log's policy, and the list of where
+ * each of its rules is enforced, is access/AuditLogPolicy (above auth, so not asked from here).
  */
 public class ScopeAuthorizationInterceptor extends AuthorizationInterceptor implements ServerInterceptor {
 

@@ -108,7 +108,7 @@ public enum Message {
   SEARCH_JOIN_SCAN_LIMIT("search.join-scan-limit"),
   OPERATION_NO_JOINED_CRITERIA("operation.no-joined-criteria"),
   OPERATION_NO_CHAIN("operation.no-chain"),
-  // notify: Subscriptions (SubscriptionEndpointRule, SubscriptionCriteriaRule, SubscriptionPayloadRule) and audit/AuditLogApart
+  // notify: Subscriptions (SubscriptionAcceptance: SubscriptionCriteriaRule, SubscriptionPayloadRule, SubscriptionEndpointRule)
   SUBSCRIPTION_ENDPOINT_REFUSED("subscription.endpoint.refused"),
   SUBSCRIPTION_ENDPOINT_NOT_URL("subscription.endpoint.not-url"),
   SUBSCRIPTION_ENDPOINT_NOT_ALLOWED("subscription.endpoint.not-allowed"),

@@ -132,10 +132,8 @@ public class SubscriptionConfig {
     SubscriptionCriteriaRule criteria = new SubscriptionCriteriaRule(matcher);
     SubscriptionAccessInterceptor interceptor = new SubscriptionAccessInterceptor(fhirContext, daos, policy, criteria);
     interceptors.registerInterceptor(interceptor);
-    interceptors.registerInterceptor(criteria);
+    interceptors.registerInterceptor(new SubscriptionAcceptance(criteria, endpoints));
     interceptors.registerInterceptor(new NotificationQueueingInterceptor(fhirContext, outbox));
-    interceptors.registerInterceptor(new SubscriptionPayloadRule());
-    interceptors.registerInterceptor(endpoints);
     return interceptor;
   }
 

@@ -1,8 +1,5 @@
 package se.samverkan.notify;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryMatchResult;
 import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryResourceMatcher;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
@@ -10,6 +7,7 @@ import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
+import se.samverkan.access.AuditLogPolicy;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
 import se.samverkan.server.errors.ErrorOutcomes;
@@ -28,8 +26,12 @@ import se.samverkan.server.errors.ErrorOutcomes;
  * {@code :below}, {@code :of-type}).
  * Subscriptions stored before this rule are not notified when their criteria fail it
  * ({@link SubscriptionAccessInterceptor}).
+ *
+ * <p>Criteria on the audit log ({@code AuditEvent?…}) are refused before that, also with 422: no
+ * subscriber may read the log, and AuditEvents never enter the subscription queue
+ * (audit/AuditLogApart), so such a Subscription would never be notified. Part of
+ * {@link SubscriptionAcceptance}.
  */
-@Interceptor
 public class SubscriptionCriteriaRule {
 
   private final InMemoryResourceMatcher matcher;
@@ -38,26 +40,26 @@ public class SubscriptionCriteriaRule {
     this.matcher = matcher;
   }
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-  public void created(IBaseResource resource) {
-    check(resource);
-  }
-
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void updated(IBaseResource previous, IBaseResource resource) {
-    check(resource);
-  }
-
-  private void check(IBaseResource resource) {
+  void check(IBaseResource resource) {
     if (!(resource instanceof Subscription subscription) || !subscription.hasCriteria()) {
       return;
     }
+    refuseAuditLogCriteria(subscription);
     whyNotMatchedOnTheResourceAlone(subscription.getCriteria()).ifPresent(reason -> {
       String message = Messages.english(Message.SUBSCRIPTION_CRITERIA_JOINED, reason);
       OperationOutcome outcome = ErrorOutcomes.withExpression(
           ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), "Subscription.criteria");
       throw new UnprocessableEntityException(message, outcome);
     });
+  }
+
+  private static void refuseAuditLogCriteria(Subscription subscription) {
+    if (AuditLogPolicy.TYPE.equals(subscription.getCriteria().split("[?/]", 2)[0].trim())) {
+      String message = Messages.english(Message.SUBSCRIPTION_AUDIT_LOG);
+      OperationOutcome outcome = ErrorOutcomes.withExpression(
+          ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), "Subscription.criteria");
+      throw new UnprocessableEntityException(message, outcome);
+    }
   }
 
   /**

@@ -1,8 +1,5 @@
 package se.samverkan.notify;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
@@ -52,9 +49,9 @@ import se.samverkan.server.errors.ErrorOutcomes;
  * again to connect; the JVM's address cache (networkaddress.cache.ttl, 30 s by default) answers
  * that from the lookup just made, except when the cached entry expires in between. Entries naming
  * addresses leave no such gap. (HAPI's own hook, SubscriptionSettings#setRestHookEndpointUrlValidationRegex,
- * checks at write time only and repeats the URL in its message.)
+ * checks at write time only and repeats the URL in its message.) The write-time check is part of
+ * {@link SubscriptionAcceptance}.
  */
-@Interceptor
 public class SubscriptionEndpointRule {
 
   private static final Logger log = LoggerFactory.getLogger(SubscriptionEndpointRule.class);
@@ -114,21 +111,11 @@ public class SubscriptionEndpointRule {
     }
   }
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-  public void created(IBaseResource resource, RequestDetails request) {
-    check(resource, request);
-  }
-
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void updated(IBaseResource previous, IBaseResource resource, RequestDetails request) {
-    check(resource, request);
-  }
-
   /**
    * A client's write only: the server's own status updates (activation by HAPI, {@code error} by
    * the {@link DeliveryWorker}) keep the endpoint as it is, and the delivery checks it anyway.
    */
-  private void check(IBaseResource resource, RequestDetails request) {
+  void check(IBaseResource resource, RequestDetails request) {
     if (!(resource instanceof Subscription subscription) || request instanceof SystemRequestDetails) {
       return;
     }

@@ -1,8 +1,5 @@
 package se.samverkan.notify;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.util.Set;
@@ -16,24 +13,15 @@ import se.samverkan.server.errors.ErrorOutcomes;
 /**
  * A notification never carries resource content (docs/notifications.md): a Subscription asking for
  * {@code full-resource}, or for a payload that is not FHIR JSON or XML, is refused with 422 and
- * the reason.
+ * the reason. Part of {@link SubscriptionAcceptance}.
  */
-@Interceptor
-public class SubscriptionPayloadRule {
+final class SubscriptionPayloadRule {
 
   private static final Set<String> CONTENTS = Set.of("empty", "id-only");
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-  public void created(IBaseResource resource) {
-    check(resource);
-  }
+  private SubscriptionPayloadRule() {}
 
-  @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-  public void updated(IBaseResource previous, IBaseResource resource) {
-    check(resource);
-  }
-
-  private static void check(IBaseResource resource) {
+  static void check(IBaseResource resource) {
     if (!(resource instanceof Subscription subscription)) {
       return;
     }

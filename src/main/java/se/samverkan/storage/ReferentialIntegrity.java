@@ -15,13 +15,14 @@ import jakarta.persistence.TypedQuery;
 import java.util.List;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import se.samverkan.access.AuditLogPolicy;
 
 /**
  * Never a dangling reference: a resource that other stored data refers to is not deleted — 409,
  * naming who refers to it, as HAPI answers — however the delete is asked for: by id, by a
  * condition, in a transaction, or by the server itself. The one exception is the audit log: an
  * AuditEvent keeps naming a patient after the patient has been deleted (the log outlives the
- * record; audit/AuditInterceptor), so AuditEvents never hold up a delete.
+ * record; access/AuditLogPolicy), so AuditEvents never hold up a delete.
  *
  * <p>HAPI decides a delete from the references it finds in batches: the first one, and up to
  * {@link JpaStorageSettings#getMaximumDeleteConflictQueryCount()} more only when a hook asks
@@ -43,7 +44,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 public class ReferentialIntegrity {
 
   /** Types whose references outlive what they name: the audit log. */
-  static final Set<String> KEEP_THEIR_REFERENCES = Set.of("AuditEvent");
+  static final Set<String> KEEP_THEIR_REFERENCES = Set.of(AuditLogPolicy.TYPE);
 
   /**
    * Who refers to a resource: every stored, unversioned reference from a type that does not keep

@@ -39,7 +39,10 @@ import se.samverkan.vocabulary.Vocabulary;
  * <p>An operation, not a search, because "active team with X" must hold for one and the same
  * CareTeam (two {@code _has} parameters would match them on different teams) and "latest CFS"
  * has no search form. The answer is a searchset: the patients as matches, teams and CFS as
- * includes, {@code total} the number of patients, all on one page.
+ * includes, all on one page. Like every search it carries no {@code total} (README): HAPI's
+ * ConsentInterceptor#interceptOutgoingResponse clears {@code Bundle.total} of every answer whose
+ * request the consent service did not authorise outright (HAPI 8.8), which is every client's, so
+ * a total set here never reached anyone. The number of patients is the number of matches.
  */
 public class WorklistOperationProvider implements ServerProvider {
 
@@ -80,7 +83,7 @@ public class WorklistOperationProvider implements ServerProvider {
 
     Bundle worklist = new Bundle().setType(Bundle.BundleType.SEARCHSET);
     if (teamsByPatient.isEmpty()) {
-      return worklist.setTotal(0);
+      return worklist;
     }
     List<Patient> patients = patients(teamsByPatient.keySet());
     Map<String, Observation> latestCfs = latestCfs(request, teamsByPatient.keySet());
@@ -94,7 +97,7 @@ public class WorklistOperationProvider implements ServerProvider {
         add(worklist, base, latestCfs.get(reference), Bundle.SearchEntryMode.INCLUDE);
       }
     }
-    return worklist.setTotal(patients.size());
+    return worklist;
   }
 
   /** The patients, ordered by name so the list reads the same every time. */

@@ -133,6 +133,15 @@ class WorklistQueriesTest extends FhirServerTest {
     assertThat(cfs.getValueIntegerType().getValue()).as("the newer of Bertil's two CFS").isEqualTo(5);
   }
 
+  /** As no search does (README): the number of patients is the number of matches. */
+  @Test
+  void theWorklistCarriesNoTotal() {
+    Bundle worklist = worklist(KOMMUN_KARLSKRONA);
+
+    assertThat(ids(worklist, Bundle.SearchEntryMode.MATCH)).isNotEmpty();
+    assertThat(worklist.hasTotal()).as("Bundle.total").isFalse();
+  }
+
   @Test
   void everyUnitSeesExactlyThePatientsWhoseActiveTeamItIsIn() {
     assertThat(ids(worklist(KOMMUN_RONNEBY), Bundle.SearchEntryMode.MATCH)).containsExactly("193903149825");
