@@ -32,7 +32,10 @@ import org.springframework.core.io.ClassPathResource;
  */
 public class FhirPackageInstaller implements SmartInitializingSingleton {
 
-  public static final String CLASSPATH_LOCATION = "fhir-package/se.samverkan.fhir.tgz";
+  /** Our package's name and canonical base; the package builder (src/dev/java) writes them into it. */
+  public static final String PACKAGE_NAME = "se.samverkan.fhir";
+  public static final String CANONICAL = "https://samverkan.se/fhir";
+  public static final String CLASSPATH_LOCATION = "fhir-package/" + PACKAGE_NAME + ".tgz";
   private static final Logger log = LoggerFactory.getLogger(FhirPackageInstaller.class);
 
   private final IPackageInstallerSvc installer;

@@ -15,7 +15,7 @@ import se.samverkan.server.spi.ServerInterceptor;
 @Interceptor
 public class SupportedProfilesCapability implements ServerInterceptor {
 
-  private static final String OUR_PROFILES = FhirPackageBuilder.CANONICAL + "/StructureDefinition/";
+  private static final String OUR_PROFILES = FhirPackageInstaller.CANONICAL + "/StructureDefinition/";
 
   private final ProfileCatalog catalog;
 

@@ -34,8 +34,8 @@ import org.hl7.fhir.r4.model.MetadataResource;
  */
 public final class FhirPackageBuilder {
 
-  public static final String PACKAGE_NAME = "se.samverkan.fhir";
-  public static final String CANONICAL = "https://samverkan.se/fhir";
+  public static final String PACKAGE_NAME = FhirPackageInstaller.PACKAGE_NAME;
+  public static final String CANONICAL = FhirPackageInstaller.CANONICAL;
 
   private static final Set<String> CONFORMANCE_TYPES =
       Set.of(
