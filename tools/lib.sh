@@ -84,11 +84,11 @@ server_install() {
 # SERVER_START_SECONDS (launch to first 200, polled every 0.1 s). Exits if it never gets ready.
 server_start() {
   local started db_env=() db_args=() launch=(-jar "$WORK/samverkan.jar")
-  # A jar built before the development issuer left it (an older commit's, bench/run --jar) runs as
-  # it is; a newer one through Spring Boot's PropertiesLauncher, which adds loader.path (the
-  # issuer's classes and Spring Authorization Server, server_install) to the jar's classpath.
-  # The jar's entry names are stored uncompressed, so grep finds them.
-  if ! LC_ALL=C grep -qa 'BOOT-INF/classes/se/samverkan/auth/DevTokenIssuerConfig.class' "$WORK/samverkan.jar"; then
+  # A jar built before the development issuer left it (an older commit's, bench/run --jar: it
+  # carries Spring Authorization Server) runs as it is; a newer one through Spring Boot's
+  # PropertiesLauncher, which adds loader.path (the issuer's classes and Spring Authorization
+  # Server, server_install) to the jar's classpath. Entry names are stored uncompressed: grep finds them.
+  if ! LC_ALL=C grep -qa 'BOOT-INF/lib/spring-security-oauth2-authorization-server-' "$WORK/samverkan.jar"; then
     launch=(-Dloader.path="$WORK/dev/classes,$WORK/dev/lib" -cp "$WORK/samverkan.jar"
       org.springframework.boot.loader.launch.PropertiesLauncher)
   fi
