@@ -19,7 +19,13 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /opt/samverkan samverkan \
     && mkdir -p /opt/samverkan/data && chown samverkan /opt/samverkan/data
 COPY --from=build /samverkan.jar /opt/samverkan/samverkan.jar
+# The development token issuer the README's compose walk-through takes tokens from is not in the
+# jar (src/dev/java, see pom.xml): its classes and Spring Authorization Server sit beside it, and
+# Spring Boot's PropertiesLauncher adds them (loader.path). It is off as soon as an issuer is configured.
+COPY --from=build /src/target/dev-classes /opt/samverkan/dev/classes
+COPY --from=build /src/target/dev-lib /opt/samverkan/dev/lib
 USER samverkan
 WORKDIR /opt/samverkan
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/samverkan/samverkan.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Dloader.path=/opt/samverkan/dev/classes,/opt/samverkan/dev/lib", \
+    "-cp", "/opt/samverkan/samverkan.jar", "org.springframework.boot.loader.launch.PropertiesLauncher"]

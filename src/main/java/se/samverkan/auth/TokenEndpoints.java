@@ -28,7 +28,7 @@ public class TokenEndpoints {
 
   /** Whether tokens come from the development issuer inside this server. */
   public boolean development() {
-    return DevTokenIssuerConfig.Enabled.isOn(env);
+    return DevIssuerSwitch.isOn(env);
   }
 
   /** The token endpoint for a client that reaches this server at {@code root} (scheme://host:port), if known. */

@@ -31,9 +31,11 @@ public class WebSecurityConfig {
   SecurityFilterChain apiSecurity(HttpSecurity http, FhirContext fhirContext, ObjectProvider<JwtDecoder> decoder,
       TokenEndpoints tokenEndpoints, SecurityProperties properties) throws Exception {
     if (decoder.getIfAvailable() == null) {
+      // The development issuer is not in the server jar (src/dev/java, see pom.xml): from the jar,
+      // an unset issuer means none at all.
       throw new IllegalStateException("No token issuer configured. Set spring.security.oauth2.resourceserver.jwt."
-          + "issuer-uri (or jwk-set-uri) to your OAuth2 issuer, or enable the development issuer "
-          + "(samverkan.security.dev-issuer.enabled=true) on a developer machine.");
+          + "issuer-uri (or jwk-set-uri) to your OAuth2 issuer. On a developer machine, the development issuer "
+          + "(samverkan.security.dev-issuer.enabled=true) runs with ./mvnw spring-boot:run; it is not in the server jar.");
     }
     FhirAuthErrors errors = new FhirAuthErrors(fhirContext, tokenEndpoints);
     http.csrf(csrf -> csrf.disable()) // bearer tokens only, no cookies: nothing for CSRF to ride on

@@ -1,5 +1,6 @@
 package se.samverkan.profiles;
 
+
 import ca.uhn.fhir.batch2.coordinator.JobDefinitionRegistry;
 import ca.uhn.fhir.batch2.model.JobDefinition;
 import ca.uhn.fhir.jpa.packages.IHapiPackageCacheManager;
@@ -32,7 +33,9 @@ import org.springframework.core.io.ClassPathResource;
  */
 public class FhirPackageInstaller implements SmartInitializingSingleton {
 
-  public static final String CLASSPATH_LOCATION = "fhir-package/se.samverkan.fhir.tgz";
+  /** Our package's name and canonical base; the package builder (src/dev/java) writes them into it. */
+  public static final String PACKAGE_NAME = "se.samverkan.fhir";
+  public static final String CLASSPATH_LOCATION = "fhir-package/" + PACKAGE_NAME + ".tgz";
   private static final Logger log = LoggerFactory.getLogger(FhirPackageInstaller.class);
 
   private final IPackageInstallerSvc installer;

@@ -74,9 +74,11 @@ class NoMessageOutsideTheCatalogueTest {
     assertThat(withoutCatalogueCalls(withArguments)).isEqualTo(", outcome");
   }
 
+  /** The server's sources and the development issuer and package builder (src/dev/java), as before they moved there. */
   private static List<Path> sources() throws IOException {
-    try (Stream<Path> files = Files.walk(Path.of("src/main/java/se/samverkan"))) {
-      return files.filter(f -> f.toString().endsWith(".java"))
+    try (Stream<Path> main = Files.walk(Path.of("src/main/java/se/samverkan"));
+        Stream<Path> dev = Files.walk(Path.of("src/dev/java/se/samverkan"))) {
+      return Stream.concat(main, dev).filter(f -> f.toString().endsWith(".java"))
           .filter(f -> !f.toString().contains("/journey/"))
           .sorted()
           .toList();

@@ -35,7 +35,7 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public final class FhirPackageBuilder {
 
-  public static final String PACKAGE_NAME = "se.samverkan.fhir";
+  public static final String PACKAGE_NAME = FhirPackageInstaller.PACKAGE_NAME;
   public static final String CANONICAL = Vocabulary.CANONICAL;
 
   private static final Set<String> CONFORMANCE_TYPES =

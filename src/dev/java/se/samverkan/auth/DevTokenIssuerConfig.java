@@ -117,11 +117,7 @@ public class DevTokenIssuerConfig {
     }
 
     static boolean isOn(Environment env) {
-      String jwt = "spring.security.oauth2.resourceserver.jwt.";
-      return env.getProperty("samverkan.security.dev-issuer.enabled", Boolean.class, true)
-          && env.getProperty(jwt + "issuer-uri", "").isBlank()
-          && env.getProperty(jwt + "jwk-set-uri", "").isBlank()
-          && env.getProperty(jwt + "public-key-location", "").isBlank();
+      return DevIssuerSwitch.isOn(env); // in main: the server reads it too (TokenEndpoints)
     }
   }
 
