@@ -33,7 +33,7 @@ import org.springframework.core.io.ClassPathResource;
  */
 public class FhirPackageInstaller implements SmartInitializingSingleton {
 
-  /** Our package's name and canonical base; the package builder (src/dev/java) writes them into it. */
+  /** Our package's name; the package builder (src/dev/java) writes it into the package. */
   public static final String PACKAGE_NAME = "se.samverkan.fhir";
   public static final String CLASSPATH_LOCATION = "fhir-package/" + PACKAGE_NAME + ".tgz";
   private static final Logger log = LoggerFactory.getLogger(FhirPackageInstaller.class);
