@@ -1,5 +1,7 @@
 package se.samverkan.audit;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -34,11 +36,8 @@ import se.samverkan.server.spi.ServerInterceptor;
  * (ScopeAuthorizationInterceptor); log reviewers read them. The log outlives the record: a patient
  * the log names may still be deleted, and the log keeps naming it (storage/ReferentialIntegrity).
  */
-@Interceptor(order = AuditInterceptor.ORDER)
+@Interceptor(order = HookOrder.AUDIT_NOTES_THE_WRITE)
 public class AuditInterceptor implements ServerInterceptor {
-
-  /** Before the ownership check on writes, so a refused write still names its patient. */
-  static final int ORDER = -500;
 
   public static final String EMERGENCY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
   public static final String EMERGENCY_CODE = "ETREAT";
@@ -87,7 +86,7 @@ public class AuditInterceptor implements ServerInterceptor {
     }
   }
 
-  @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+  @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.AUDIT_WRITTEN)
   public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
     Caller caller = Caller.of(request);
     if (caller == null || caller.isSystem() || request.getRestOperationType() == RestOperationTypeEnum.METADATA) {

@@ -1,6 +1,7 @@
 package se.samverkan.notify;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryMatchResult;
@@ -29,7 +30,7 @@ import se.samverkan.messages.Messages;
  * ({@link SubscriptionAccessInterceptor}).
  */
 @Interceptor
-public class SubscriptionCriteriaRule {
+public class SubscriptionCriteriaRule implements StorageInterceptor {
 
   private final InMemoryResourceMatcher matcher;
 

@@ -1,6 +1,7 @@
 package se.samverkan.notify;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -54,7 +55,7 @@ import se.samverkan.messages.Messages;
  * checks at write time only and repeats the URL in its message.)
  */
 @Interceptor
-public class SubscriptionEndpointRule {
+public class SubscriptionEndpointRule implements StorageInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(SubscriptionEndpointRule.class);
 

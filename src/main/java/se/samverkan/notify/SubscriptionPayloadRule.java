@@ -1,6 +1,7 @@
 package se.samverkan.notify;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.EncodingEnum;
@@ -18,7 +19,7 @@ import se.samverkan.messages.Messages;
  * the reason.
  */
 @Interceptor
-public class SubscriptionPayloadRule {
+public class SubscriptionPayloadRule implements StorageInterceptor {
 
   private static final Set<String> CONTENTS = Set.of("empty", "id-only");
 
