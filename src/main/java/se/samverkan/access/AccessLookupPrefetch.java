@@ -1,12 +1,13 @@
 package se.samverkan.access;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
-import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
 import java.util.ArrayList;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -18,7 +19,7 @@ import org.hl7.fhir.r4.model.Bundle;
  * ({@link AccessPolicy#prefetch}), and for a history the current versions of its Patients
  * ({@link ProtectedIdentity#prefetch}). Only speed changes: the judging stays with the consent service.
  */
-@Interceptor(order = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR - 1)
+@Interceptor(order = HookOrder.ACCESS_LOOKUPS_PREFETCHED)
 public class AccessLookupPrefetch implements se.samverkan.server.spi.ServerInterceptor {
 
   private final AccessPolicy policy;

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.server.spi.HookOrder;
+
 import se.samverkan.auth.Caller;
 
 import ca.uhn.fhir.interceptor.api.Hook;
@@ -14,7 +16,6 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
-import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
@@ -28,7 +29,6 @@ import org.hl7.fhir.r4.model.Parameters;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
 import se.samverkan.server.errors.ErrorOutcomes;
-import se.samverkan.server.spi.HookOrder;
 import se.samverkan.server.spi.ServerInterceptor;
 
 /**
@@ -43,7 +43,7 @@ import se.samverkan.server.spi.ServerInterceptor;
  * <p>HAPI's own 404 and 410 answers to what the caller may see keep their text without HAPI's
  * message codes.
  */
-@Interceptor(order = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR + 1)
+@Interceptor(order = HookOrder.HIDDEN_AS_ABSENT)
 public class HiddenAsAbsentInterceptor implements ServerInterceptor {
 
   /** Instance operations about something else than the resource's content: not judged here. */

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.server.spi.HookOrder;
+
 import se.samverkan.auth.Caller;
 
 import ca.uhn.fhir.interceptor.api.Hook;
@@ -7,7 +9,6 @@ import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
-import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
 import se.samverkan.server.spi.ServerInterceptor;
 
 /**
@@ -17,7 +18,7 @@ import se.samverkan.server.spi.ServerInterceptor;
  * conditional write of the patient's own care provider fail with 412 "multiple matches". What the
  * caller may not see is left out after this, by the consent service ({@link CareRelationConsentService}).
  */
-@Interceptor(order = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR - 2)
+@Interceptor(order = HookOrder.OWN_MATCHES_FIRST)
 public class OwnMatchesFirst implements ServerInterceptor {
 
   @Hook(Pointcut.STORAGE_PRESHOW_RESOURCES)

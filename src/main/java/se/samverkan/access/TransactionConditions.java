@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.server.spi.HookOrder;
+
 import se.samverkan.auth.Caller;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -50,11 +52,9 @@ import se.samverkan.server.spi.ServerInterceptor;
  * the same way as it starts, so that HAPI's answer still quotes the condition as written: a hidden
  * match deletes nothing and answers as no match does.
  */
-@Interceptor(order = TransactionConditions.ORDER)
+@Interceptor(order = HookOrder.CONDITIONS_NARROWED)
 public class TransactionConditions implements ServerInterceptor {
 
-  /** After ConditionalWriteInterceptor has locked the conditions as the client wrote them. */
-  static final int ORDER = 100;
   /** More candidates than this for one condition: HAPI answers 412 "multiple matches" anyway. */
   private static final int CANDIDATES = 20;
 

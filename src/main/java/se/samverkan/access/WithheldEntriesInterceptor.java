@@ -1,10 +1,11 @@
 package se.samverkan.access;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
-import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
 import org.hl7.fhir.r4.model.Bundle;
 import se.samverkan.server.spi.ServerInterceptor;
 
@@ -14,7 +15,7 @@ import se.samverkan.server.spi.ServerInterceptor;
  * of something the caller may not see. After it has run, this removes such entries from
  * searchsets and turns such batch answers into the 404 a plain read gives.
  */
-@Interceptor(order = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR + 1)
+@Interceptor(order = HookOrder.WITHHELD_ENTRIES_REMOVED)
 public class WithheldEntriesInterceptor implements ServerInterceptor {
 
   @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)

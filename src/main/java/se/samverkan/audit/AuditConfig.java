@@ -1,7 +1,6 @@
 package se.samverkan.audit;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,12 +15,10 @@ public class AuditConfig {
     return new AuditInterceptor(daos, policy);
   }
 
-  /** Registered with HAPI's own interceptor service: AuditEvents are written as the system. */
+  /** A StorageInterceptor: AuditEvents are written as the system, outside any request's interceptors. */
   @Bean
-  AuditLogApart auditLogApart(FhirContext fhirContext, IInterceptorService interceptors) {
-    AuditLogApart apart = new AuditLogApart(fhirContext);
-    interceptors.registerInterceptor(apart);
-    return apart;
+  AuditLogApart auditLogApart(FhirContext fhirContext) {
+    return new AuditLogApart(fhirContext);
   }
 
   @Bean

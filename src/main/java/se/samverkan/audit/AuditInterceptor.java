@@ -1,5 +1,7 @@
 package se.samverkan.audit;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -37,11 +39,8 @@ import se.samverkan.vocabulary.Vocabulary;
  * {@link AuditLogPolicy}'s, in access, which also lists where each of the log's other rules is
  * enforced.
  */
-@Interceptor(order = AuditInterceptor.ORDER)
+@Interceptor(order = HookOrder.AUDIT_NOTES_THE_WRITE)
 public class AuditInterceptor implements ServerInterceptor {
-
-  /** Before the ownership check on writes, so a refused write still names its patient. */
-  static final int ORDER = -500;
 
   public static final String EMERGENCY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
   public static final String EMERGENCY_CODE = "ETREAT";
@@ -88,7 +87,7 @@ public class AuditInterceptor implements ServerInterceptor {
     }
   }
 
-  @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+  @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.AUDIT_WRITTEN)
   public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
     Caller caller = Caller.of(request);
     if (caller == null || caller.isSystem() || request.getRestOperationType() == RestOperationTypeEnum.METADATA) {

@@ -2,6 +2,7 @@ package se.samverkan.audit;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
@@ -27,7 +28,7 @@ import se.samverkan.access.AuditLogPolicy;
  * search the log and use {@code Patient/$access-log} (docs/security.md).
  */
 @Interceptor
-public class AuditLogApart {
+public class AuditLogApart implements StorageInterceptor {
 
   private final FhirContext fhirContext;
 

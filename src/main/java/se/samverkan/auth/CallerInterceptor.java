@@ -1,5 +1,7 @@
 package se.samverkan.auth;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -16,10 +18,8 @@ import se.samverkan.server.spi.ServerInterceptor;
  * that every later rule (scopes, ownership, consent, audit) asks the same object, also on HAPI's
  * worker threads where Spring's security context is not set.
  */
-@Interceptor(order = CallerInterceptor.ORDER)
+@Interceptor(order = HookOrder.CALLER_IDENTIFIED)
 public class CallerInterceptor implements ServerInterceptor {
-
-  static final int ORDER = -1000;
 
   private final String emergencyHeader;
 

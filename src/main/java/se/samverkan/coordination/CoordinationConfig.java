@@ -1,7 +1,6 @@
 package se.samverkan.coordination;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import org.springframework.context.annotation.Bean;
@@ -17,12 +16,10 @@ public class CoordinationConfig {
     return new CoordinationRules(daos, properties, policy);
   }
 
-  /** On HAPI's own interceptor service: the rules run on its subscription pipeline, outside requests. */
+  /** A StorageInterceptor: the rules run on HAPI's subscription pipeline, outside requests. */
   @Bean
   public CoordinationRulesInterceptor coordinationRulesInterceptor(FhirContext fhirContext, DaoRegistry daos,
-      IHapiTransactionService transactions, CoordinationRules rules, IInterceptorService interceptors) {
-    CoordinationRulesInterceptor interceptor = new CoordinationRulesInterceptor(fhirContext, daos, transactions, rules);
-    interceptors.registerInterceptor(interceptor);
-    return interceptor;
+      IHapiTransactionService transactions, CoordinationRules rules) {
+    return new CoordinationRulesInterceptor(fhirContext, daos, transactions, rules);
   }
 }

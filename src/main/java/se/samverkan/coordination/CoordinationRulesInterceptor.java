@@ -2,6 +2,7 @@ package se.samverkan.coordination;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
@@ -26,7 +27,7 @@ import org.springframework.transaction.annotation.Propagation;
  * {@code Task?owner=…} subscribers hear of them.
  */
 @Interceptor
-public class CoordinationRulesInterceptor {
+public class CoordinationRulesInterceptor implements StorageInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(CoordinationRulesInterceptor.class);
 

@@ -1,5 +1,7 @@
 package se.samverkan.messages;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -26,17 +28,14 @@ import se.samverkan.server.spi.ServerInterceptor;
 @Interceptor
 public class MessageLanguageInterceptor implements ServerInterceptor {
 
-  /** After every other interceptor has had its say, e.g. the validation warnings added to a write's answer. */
-  static final int LAST = 10_000;
-
-  @Hook(value = Pointcut.SERVER_OUTGOING_FAILURE_OPERATIONOUTCOME, order = LAST)
+  @Hook(value = Pointcut.SERVER_OUTGOING_FAILURE_OPERATIONOUTCOME, order = HookOrder.MESSAGES_LOCALISED)
   public void refusal(RequestDetails request, IBaseOperationOutcome outcome) {
     if (outcome instanceof OperationOutcome r4) {
       answered(request, OutcomeLanguage.localise(r4, languageOf(request)));
     }
   }
 
-  @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = LAST)
+  @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.MESSAGES_LOCALISED)
   public void answer(RequestDetails request, ResponseDetails response) {
     Locale language = languageOf(request);
     boolean ours = false;

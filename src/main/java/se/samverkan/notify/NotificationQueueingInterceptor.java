@@ -2,6 +2,7 @@ package se.samverkan.notify;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.subscription.model.CanonicalSubscription;
@@ -15,7 +16,7 @@ import org.hl7.fhir.instance.model.api.IIdType;
  * over) and HAPI's own in-memory delivery is skipped. The {@link DeliveryWorker} sends it.
  */
 @Interceptor
-public class NotificationQueueingInterceptor {
+public class NotificationQueueingInterceptor implements StorageInterceptor {
 
   private final FhirContext fhirContext;
   private final NotificationOutbox outbox;

@@ -1,5 +1,7 @@
 package se.samverkan.notify;
 
+import se.samverkan.server.spi.StorageInterceptor;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -26,7 +28,7 @@ import org.hl7.fhir.r4.model.Subscription;
  * with order 100 (HAPI 8.8), these with HAPI's default 0.
  */
 @Interceptor
-public class SubscriptionAcceptance {
+public class SubscriptionAcceptance implements StorageInterceptor {
 
   private final SubscriptionCriteriaRule criteria;
   private final SubscriptionEndpointRule endpoints;

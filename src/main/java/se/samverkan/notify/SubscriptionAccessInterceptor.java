@@ -2,6 +2,7 @@ package se.samverkan.notify;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
@@ -30,7 +31,7 @@ import se.samverkan.access.Ownership;
  * this covers Subscriptions stored before that rule).
  */
 @Interceptor
-public class SubscriptionAccessInterceptor {
+public class SubscriptionAccessInterceptor implements StorageInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(SubscriptionAccessInterceptor.class);
 

@@ -2,7 +2,6 @@ package se.samverkan.notify;
 
 import ca.uhn.fhir.broker.api.IChannelNamer;
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.dao.data.IResourceModifiedDao;
 import ca.uhn.fhir.jpa.dao.tx.HapiTransactionService;
@@ -121,20 +120,31 @@ public class SubscriptionConfig {
   }
 
   /**
-   * Registered with HAPI's own interceptor service: matching and delivery happen outside requests.
-   * Order matters only in that the access check (SUBSCRIPTION_BEFORE_DELIVERY) runs before the
-   * queueing (SUBSCRIPTION_BEFORE_REST_HOOK_DELIVERY), which HAPI's pointcut order guarantees.
+   * StorageInterceptors, as SubscriptionAcceptance below: matching and
+   * delivery happen outside requests. Order matters only in that the access check
+   * (SUBSCRIPTION_BEFORE_DELIVERY) runs before the queueing (SUBSCRIPTION_BEFORE_REST_HOOK_DELIVERY),
+   * which HAPI's pointcut order guarantees.
    */
   @Bean
   public SubscriptionAccessInterceptor subscriptionAccessInterceptor(FhirContext fhirContext, DaoRegistry daos,
-      AccessPolicy policy, NotificationOutbox outbox, IInterceptorService interceptors,
-      InMemoryResourceMatcher matcher, SubscriptionEndpointRule endpoints) {
-    SubscriptionCriteriaRule criteria = new SubscriptionCriteriaRule(matcher);
-    SubscriptionAccessInterceptor interceptor = new SubscriptionAccessInterceptor(fhirContext, daos, policy, criteria);
-    interceptors.registerInterceptor(interceptor);
-    interceptors.registerInterceptor(new SubscriptionAcceptance(criteria, endpoints));
-    interceptors.registerInterceptor(new NotificationQueueingInterceptor(fhirContext, outbox));
-    return interceptor;
+      AccessPolicy policy, SubscriptionCriteriaRule criteria) {
+    return new SubscriptionAccessInterceptor(fhirContext, daos, policy, criteria);
+  }
+
+  @Bean
+  public SubscriptionCriteriaRule subscriptionCriteriaRule(InMemoryResourceMatcher matcher) {
+    return new SubscriptionCriteriaRule(matcher);
+  }
+
+  @Bean
+  public NotificationQueueingInterceptor notificationQueueingInterceptor(FhirContext fhirContext, NotificationOutbox outbox) {
+    return new NotificationQueueingInterceptor(fhirContext, outbox);
+  }
+
+  @Bean
+  public SubscriptionAcceptance subscriptionAcceptance(SubscriptionCriteriaRule criteria,
+      SubscriptionEndpointRule endpoints) {
+    return new SubscriptionAcceptance(criteria, endpoints);
   }
 
   /** HAPI's processor config insists on a sender; e-mail channels are never enabled here. */

@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -36,7 +38,7 @@ import se.samverkan.vocabulary.Vocabulary;
  * {@code identifier} only on Patient, so other resources' identifiers are searched as given.
  */
 @Component
-@Interceptor(order = ProfileEnforcementInterceptor.ORDER - 10)
+@Interceptor(order = HookOrder.IDENTIFIERS_NORMALISED)
 public class IdentifierNormalizer implements ServerInterceptor {
 
   static final String HSA_ID = Vocabulary.HSA_ID;

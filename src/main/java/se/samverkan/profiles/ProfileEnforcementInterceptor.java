@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.server.spi.HookOrder;
+
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
@@ -28,10 +30,8 @@ import se.samverkan.server.spi.ServerInterceptor;
  * Samverkan profiles, as configured by {@code samverkan.profiles.enforcement}, and refuses a
  * non-conforming resource with 422 and an OperationOutcome naming each problem's element.
  */
-@Interceptor(order = ProfileEnforcementInterceptor.ORDER)
+@Interceptor(order = HookOrder.PROFILES_ENFORCED)
 public class ProfileEnforcementInterceptor implements ServerInterceptor {
-
-  static final int ORDER = 100;
 
   private final ProfilesProperties.Enforcement mode;
   private final ProfileCatalog catalog;

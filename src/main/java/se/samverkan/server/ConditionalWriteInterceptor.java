@@ -1,5 +1,7 @@
 package se.samverkan.server;
 
+import se.samverkan.server.spi.HookOrder;
+
 import se.samverkan.server.spi.ServerInterceptor;
 
 import se.samverkan.server.edge.MatchUrls;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.hl7.fhir.r4.model.Bundle;
@@ -31,7 +34,8 @@ import se.samverkan.messages.Messages;
  * first commit creates a duplicate. So:
  * <ul>
  *   <li>requests (and transaction entries) with the same condition run one after another in this
- *       server: each condition takes a lock until the request has committed;
+ *       server: each condition takes a lock until the request has committed, and gives it up
+ *       when the request is done, before its AuditEvent is written (HookOrder#CONDITION_LOCKS_RELEASED);
  *   <li>a request that still loses HAPI's race (409 "conditional constraint failure") is retried,
  *       runs its condition again and finds the winner — never one that names a version
  *       (If-Match), which must lose with 412;
@@ -58,6 +62,8 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
    * patients nearly always shared one, so concurrent ingest ran one transaction at a time.
    */
   private final Striped<Lock> locks = Striped.lazyWeakLock(1 << 20);
+  /** The threads holding (or taking) a condition's locks: see {@link #heldByCurrentThread}. */
+  private final Set<Thread> holders = ConcurrentHashMap.newKeySet();
 
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
   public void lockConditions(RequestDetails request) throws InterruptedException {
@@ -67,6 +73,7 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
     }
     List<Lock> held = new ArrayList<>();
     request.getUserData().put(HELD, held);
+    holders.add(Thread.currentThread());
     for (Lock lock : locks.bulkGet(conditions)) { // bulkGet orders the stripes: no deadlock
       if (!lock.tryLock(WAIT_SECONDS, TimeUnit.SECONDS)) {
         throw new ResourceVersionConflictException(Messages.english(Message.CONDITION_BUSY));
@@ -75,7 +82,7 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
     }
   }
 
-  @Hook(Pointcut.SERVER_PROCESSING_COMPLETED)
+  @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.CONDITION_LOCKS_RELEASED)
   public void unlockConditions(RequestDetails request) {
     @SuppressWarnings("unchecked")
     List<Lock> held = (List<Lock>) request.getUserData().remove(HELD);
@@ -83,7 +90,17 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
       for (int i = held.size() - 1; i >= 0; i--) {
         held.get(i).unlock();
       }
+      holders.remove(Thread.currentThread());
     }
+  }
+
+  /**
+   * Whether the calling thread holds a condition's lock now. A request's locks are taken and
+   * released on the thread that serves it (RestfulServer#handleRequest calls both pointcuts), so
+   * this tells whether work done there — the audit write, HookOrderTest — runs under them.
+   */
+  public boolean heldByCurrentThread() {
+    return holders.contains(Thread.currentThread());
   }
 
   @Hook(Pointcut.STORAGE_VERSION_CONFLICT)

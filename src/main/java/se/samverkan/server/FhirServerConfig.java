@@ -32,6 +32,13 @@ import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.interceptor.SearchPreferHandlingInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -67,10 +74,8 @@ public class FhirServerConfig {
       IValidationSupport validationSupport,
       DatabaseBackedPagingProvider pagingProvider,
       ValueSetOperationProvider valueSetOperations,
-      List<ServerInterceptor> interceptors,
       List<ServerProvider> providers,
-      SearchOwnership searchOwnership,
-      TokenEndpoints tokenEndpoints) {
+      SearchOwnership searchOwnership) {
     // Narratives are the sender's business; generating them costs time on every write.
     fhirContext.setNarrativeGenerator(new NullNarrativeGenerator());
 
@@ -111,26 +116,15 @@ public class FhirServerConfig {
     // A search id's pages go only to the caller that searched (docs/security.md).
     server.setPagingProvider(searchOwnership.guard(pagingProvider));
 
-    interceptors.forEach(server::registerInterceptor);
-    // A search naming a parameter the server does not know is refused with 400 naming it (strict,
-    // HAPI's default here): a misspelt parameter silently ignored would widen the search, e.g. to
-    // every patient. A client that prefers otherwise says so with Prefer: handling=lenient.
-    server.registerInterceptor(new SearchPreferHandlingInterceptor(searchParamRegistry));
-    if (properties.openApi()) {
-      server.registerInterceptor(new OpenApiDescription(tokenEndpoints));
-    }
-    // A browser ranks text/html first and application/xml above any JSON, so it was sent FHIR XML
-    // to download (2 MB for /metadata). HAPI's highlighter answers a browser's GET with the JSON
-    // as a readable page; a request with _format, X-Requested-With or Origin (script), or whose
-    // Accept does not rank text/html highest, gets what it asked for, as before
-    // (ResponseHighlighterInterceptor#handleOutgoingResponse, 8.8). It runs after every access
-    // rule (its hook order is 10000, ours at most 201). Narratives are not rendered: they are
-    // XHTML a writer chose, and HAPI's scan of them "does not completely mitigate" active content
-    // (ResponseHighlighterInterceptor#setShowNarrative).
-    ResponseHighlighterInterceptor highlighter = new ResponseHighlighterInterceptor();
-    highlighter.setShowNarrative(false);
-    server.registerInterceptor(highlighter);
+    // The interceptors: InterceptorRegistrar, as this bean is made.
     return server;
+  }
+
+  /** Registers every ServerInterceptor and StorageInterceptor bean; static, as a post-processor must be. */
+  @Bean
+  static InterceptorRegistrar interceptorRegistrar(
+      ObjectProvider<IInterceptorService> storage, ObjectProvider<ServerInterceptor> endpoint) {
+    return new InterceptorRegistrar(storage, endpoint);
   }
 
   /**
@@ -213,6 +207,48 @@ public class FhirServerConfig {
   @Bean
   public HostileInputInterceptor hostileInputInterceptor(FhirContext fhirContext) {
     return new HostileInputInterceptor(fhirContext);
+  }
+
+  /**
+   * A search naming a parameter the server does not know is refused with 400 naming it (strict,
+   * HAPI's default here): a misspelt parameter silently ignored would widen the search, e.g. to
+   * every patient. A client that prefers otherwise says so with Prefer: handling=lenient.
+   */
+  @Bean
+  public ServerInterceptor searchPreferHandling(ISearchParamRegistry searchParamRegistry) {
+    return ServerInterceptor.of(new SearchPreferHandlingInterceptor(searchParamRegistry));
+  }
+
+  /** OpenAPI and Swagger UI, unless {@code samverkan.fhir.open-api} is false. */
+  @Bean
+  @Conditional(OpenApiOn.class)
+  public OpenApiDescription openApiDescription(TokenEndpoints tokenEndpoints) {
+    return new OpenApiDescription(tokenEndpoints);
+  }
+
+  /** {@code samverkan.fhir.open-api} as {@link FhirServerProperties} reads it, default included. */
+  static final class OpenApiOn implements Condition {
+    @Override
+    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return Binder.get(context.getEnvironment()).bindOrCreate("samverkan.fhir", FhirServerProperties.class).openApi();
+    }
+  }
+
+  /**
+   * A browser ranks text/html first and application/xml above any JSON, so it was sent FHIR XML
+   * to download (2 MB for /metadata). HAPI's highlighter answers a browser's GET with the JSON
+   * as a readable page; a request with _format, X-Requested-With or Origin (script), or whose
+   * Accept does not rank text/html highest, gets what it asked for, as before
+   * (ResponseHighlighterInterceptor#handleOutgoingResponse, 8.8). It runs after every access
+   * rule (its hook order is 10000, above every order in HookOrder). Narratives are not rendered: they are
+   * XHTML a writer chose, and HAPI's scan of them "does not completely mitigate" active content
+   * (ResponseHighlighterInterceptor#setShowNarrative).
+   */
+  @Bean
+  public ServerInterceptor responseHighlighter() {
+    ResponseHighlighterInterceptor highlighter = new ResponseHighlighterInterceptor();
+    highlighter.setShowNarrative(false);
+    return ServerInterceptor.of(highlighter);
   }
 
   @Bean

@@ -1,6 +1,7 @@
 package se.samverkan.server;
 
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.ServerInterceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
@@ -38,7 +39,7 @@ import se.samverkan.auth.TokenEndpoints;
  * are bounded (one per resource type, "All", the system page and one for every unknown name), so
  * the cache is too.
  */
-public class OpenApiDescription extends OpenApiInterceptor {
+public class OpenApiDescription extends OpenApiInterceptor implements ServerInterceptor {
 
   static final String BEARER = "bearer";
   static final String SMART = "smart";

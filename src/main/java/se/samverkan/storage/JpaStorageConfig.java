@@ -1,7 +1,6 @@
 package se.samverkan.storage;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
@@ -65,14 +64,12 @@ public class JpaStorageConfig {
     return settings;
   }
 
-  /** Never a dangling reference; registered with HAPI's own service, so it guards every delete. */
+  /** Never a dangling reference; a StorageInterceptor, so it guards every delete, also the server's own. */
   @Bean
   ReferentialIntegrity referentialIntegrity(EntityManagerFactory entityManagerFactory, FhirContext fhirContext,
-      JpaStorageSettings storageSettings, IInterceptorService interceptors) {
-    ReferentialIntegrity integrity = new ReferentialIntegrity(
+      JpaStorageSettings storageSettings) {
+    return new ReferentialIntegrity(
         SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), fhirContext, storageSettings);
-    interceptors.registerInterceptor(integrity);
-    return integrity;
   }
 
   /** Required by HAPI even when partitioning is off, as it is here. */

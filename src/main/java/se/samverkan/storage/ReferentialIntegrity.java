@@ -2,6 +2,7 @@ package se.samverkan.storage;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -41,7 +42,7 @@ import se.samverkan.access.AuditLogPolicy;
  * Registered with HAPI's own interceptor service, so that it guards the server's own deletes too.
  */
 @Interceptor
-public class ReferentialIntegrity {
+public class ReferentialIntegrity implements StorageInterceptor {
 
   /** Types whose references outlive what they name: the audit log. */
   static final Set<String> KEEP_THEIR_REFERENCES = Set.of(AuditLogPolicy.TYPE);

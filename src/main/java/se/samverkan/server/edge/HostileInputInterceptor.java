@@ -1,5 +1,6 @@
 package se.samverkan.server.edge;
 
+import se.samverkan.server.spi.HookOrder;
 import se.samverkan.server.spi.ServerInterceptor;
 
 import ca.uhn.fhir.context.BaseRuntimeChildDefinition;
@@ -214,12 +215,12 @@ public class HostileInputInterceptor implements ServerInterceptor {
   // --- Writes
 
   /** First among the storage hooks, before any of them encodes the resource. */
-  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = -100)
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.HOSTILE_VALUES_REFUSED)
   public void created(IBaseResource resource) {
     checkValues(resource);
   }
 
-  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = -100)
+  @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.HOSTILE_VALUES_REFUSED)
   public void updated(IBaseResource previous, IBaseResource resource) {
     checkValues(resource);
   }
@@ -310,7 +311,7 @@ public class HostileInputInterceptor implements ServerInterceptor {
    * XmlPatchUtils#apply, 8.8) resolves external entities: a patch could copy a file of the
    * server's into a stored resource. It also answered 500 for any selector that matched nothing.
    */
-  @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = -200)
+  @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = HookOrder.XML_PATCH_REFUSED)
   public void refuseXmlPatch(RequestDetails request) {
     if (request.getRestOperationType() == RestOperationTypeEnum.PATCH
         && isXmlPatch(request.getHeader(Constants.HEADER_CONTENT_TYPE))) {

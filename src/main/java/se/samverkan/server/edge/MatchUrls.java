@@ -1,5 +1,7 @@
 package se.samverkan.server.edge;
 
+import se.samverkan.server.spi.HookOrder;
+
 import se.samverkan.server.spi.ServerInterceptor;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -51,7 +53,7 @@ public class MatchUrls implements ServerInterceptor {
    * Before every other interceptor that reads a condition (ConditionalWriteInterceptor locks them,
    * TransactionConditions narrows them) and before HAPI resolves any.
    */
-  @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = -200)
+  @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = HookOrder.MALFORMED_MATCH_URLS_REFUSED)
   public void checkMatchUrls(RequestDetails request) {
     String ifNoneExist = request.getHeader(Constants.HEADER_IF_NONE_EXIST);
     if (ifNoneExist != null) {

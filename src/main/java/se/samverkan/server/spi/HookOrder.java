@@ -1,15 +1,147 @@
 package se.samverkan.server.spi;
 
+import ca.uhn.fhir.rest.server.interceptor.InterceptorOrders;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationConstants;
+
 /**
- * The order of hooks whose place among others matters, each with the reason. HAPI calls the hooks
- * of one pointcut from the lowest order up; hooks of equal order run in the order their
- * interceptors were registered, that is in Spring's bean order, which no one chooses on purpose
- * (BaseInterceptorService, HAPI 8.8). A {@code @Hook} without an order takes its interceptor's
- * {@code @Interceptor(order)}; an explicit order of 0 cannot be told from none.
+ * Every hook order Samverkan's interceptors use, ascending, each with the reason it sits where it
+ * does. HAPI calls the hooks of one pointcut in ascending order, {@code @Hook(order)} before
+ * {@code @Interceptor(order)}, and hooks of equal order in the order they were registered
+ * (BaseInterceptorService#getInvokersForPointcut, HAPI 8.8); a hook on a storage pointcut is sorted
+ * together with those of HAPI's JPA interceptor service (CompositeInterceptorBroadcaster). So every
+ * order that matters is named here, and every {@code @Interceptor(order=…)} and
+ * {@code @Hook(order=…)} in our code refers to this table (HookOrderTest checks both). A hook with
+ * no order runs at HAPI's default 0 among the others without one: their order among themselves
+ * must not matter. An order of 0 on a hook means "the interceptor's order" to HAPI (Hook#order), so
+ * no constant here is 0.
+ *
+ * <p>HAPI's own orders we place ours against: {@link AuthorizationConstants#ORDER_CONSENT_INTERCEPTOR}
+ * (100, the consent interceptor: what a caller is shown), {@link AuthorizationConstants#ORDER_AUTH_INTERCEPTOR}
+ * (200, the authorization interceptor: what the token's scopes allow), HAPI's SubscriptionValidatingInterceptor
+ * (100, on the JPA service) and {@link InterceptorOrders#RESPONSE_HIGHLIGHTER_INTERCEPTOR} (10000, renders an
+ * answer as HTML for a browser and ends the pointcut there).
  */
 public final class HookOrder {
 
   private HookOrder() {}
+
+  /**
+   * The {@code Caller} is put into the request first thing (SERVER_INCOMING_REQUEST_POST_PROCESSED,
+   * auth/CallerInterceptor), before every rule that asks who is calling: the write-sharing rules
+   * and the version preconditions on the same pointcut, and everything after it.
+   */
+  public static final int CALLER_IDENTIFIED = -1000;
+
+  /**
+   * The audit log notes the patient of a write (STORAGE_PRESTORAGE_RESOURCE_CREATED, _UPDATED,
+   * _DELETED; audit/AuditInterceptor) before any storage rule may refuse it — hostile values,
+   * ownership, profiles, the scope check — so the AuditEvent of a refused write still names its
+   * patient.
+   */
+  public static final int AUDIT_NOTES_THE_WRITE = -500;
+
+  /**
+   * Malformed match URLs (If-None-Exist, conditional URLs and references; server/edge/MatchUrls) are
+   * refused before any rule reads them (SERVER_INCOMING_REQUEST_PRE_HANDLED): before
+   * ConditionalWriteInterceptor locks the conditions and TransactionConditions narrows them; and,
+   * as before by bean order, before {@link #XML_PATCH_REFUSED}.
+   */
+  public static final int MALFORMED_MATCH_URLS_REFUSED = -210;
+
+  /**
+   * XML Patch is refused (SERVER_INCOMING_REQUEST_PRE_HANDLED,
+   * server/edge/HostileInputInterceptor#refuseXmlPatch) before anything is looked up.
+   */
+  public static final int XML_PATCH_REFUSED = -200;
+
+  /**
+   * Hostile values in a resource to be stored (STORAGE_PRESTORAGE_RESOURCE_CREATED, _UPDATED;
+   * server/edge/HostileInputInterceptor) are refused first among the storage rules, before any of
+   * them encodes the resource; after {@link #AUDIT_NOTES_THE_WRITE}.
+   */
+  public static final int HOSTILE_VALUES_REFUSED = -100;
+
+  /**
+   * Swedish identifiers are put into one form (profiles/IdentifierNormalizer) before the profiles
+   * check what is stored ({@link #PROFILES_ENFORCED}), and in searches
+   * (STORAGE_PRESEARCH_REGISTERED) before the consent interceptor and TransactionConditions search
+   * with them.
+   */
+  public static final int IDENTIFIERS_NORMALISED = 90;
+
+  /**
+   * A write's condition matches the caller's own resources only, if it matches any
+   * (STORAGE_PRESHOW_RESOURCES, access/OwnMatchesFirst), before the consent interceptor leaves out
+   * what the caller may not see.
+   */
+  public static final int OWN_MATCHES_FIRST = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR - 2;
+
+  /**
+   * The care relations and consents of a page's patients are looked up in one go
+   * (STORAGE_PREACCESS_RESOURCES, access/AccessLookupPrefetch) just before the consent interceptor
+   * judges the page resource by resource.
+   */
+  public static final int ACCESS_LOOKUPS_PREFETCHED = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR - 1;
+
+  /**
+   * A transaction's or batch's conditions are narrowed to what the caller may see
+   * (SERVER_INCOMING_REQUEST_PRE_HANDLED, STORAGE_PRESEARCH_REGISTERED; access/TransactionConditions)
+   * after ConditionalWriteInterceptor has locked them as the client wrote them (default order) and
+   * after the consent interceptor's hooks on the same pointcuts (they were 100 both, and the consent
+   * interceptor ran first by bean order).
+   */
+  public static final int CONDITIONS_NARROWED = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR + 1;
+
+  /**
+   * Entries the consent interceptor withheld (emptied) are removed from the answer
+   * (SERVER_OUTGOING_RESPONSE, access/WithheldEntriesInterceptor) after it has run.
+   */
+  public static final int WITHHELD_ENTRIES_REMOVED = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR + 1;
+
+  /**
+   * A resource the caller may not see answers as one never stored
+   * (SERVER_INCOMING_REQUEST_PRE_HANDLED, access/HiddenAsAbsentInterceptor) after the scope check,
+   * so a request the scopes refuse is refused with 403 whatever is stored.
+   */
+  public static final int HIDDEN_AS_ABSENT = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR + 1;
+
+  /**
+   * Profiles are checked (STORAGE_PRESTORAGE_RESOURCE_CREATED, _UPDATED;
+   * profiles/ProfileEnforcementInterceptor) after the scope check on the same pointcuts: a write the
+   * token's scopes do not allow answers 403, not 422 because its resource is also invalid. HAPI
+   * judges most writes against the scopes as the request comes in, transaction and batch entries
+   * included (RuleImplOp#applyRuleToTransaction, 8.8), but a PATCH only by the patched resource, on
+   * these pointcuts; at 100, as before, validation ran first there. After {@link #IDENTIFIERS_NORMALISED},
+   * after the storage rules at the default order (ownership, sharing, subscription rules) and after
+   * HAPI's SubscriptionValidatingInterceptor (100): the costly validation last.
+   */
+  public static final int PROFILES_ENFORCED = AuthorizationConstants.ORDER_AUTH_INTERCEPTOR + 50;
+
+  /**
+   * When the request is done (SERVER_PROCESSING_COMPLETED), the conditional-write locks
+   * (server/ConditionalWriteInterceptor) are released first: the request has committed, and the
+   * next request with the same condition need not wait for the audit write ({@link #AUDIT_WRITTEN}),
+   * which before ran first (-500 against the locks' 0) and held them for an insert of its own.
+   */
+  public static final int CONDITION_LOCKS_RELEASED = 1_000;
+
+  /**
+   * The request's AuditEvent is written (SERVER_PROCESSING_COMPLETED, audit/AuditInterceptor) last,
+   * after {@link #CONDITION_LOCKS_RELEASED}: no lock is held while it is inserted.
+   */
+  public static final int AUDIT_WRITTEN = 2_000;
+
+  /**
+   * {@code access.HiddenAsAbsentInterceptor}'s answers to failures (SERVER_PRE_PROCESS_OUTGOING_EXCEPTION:
+   * a delete refused because of a referrer the caller may not see; HAPI's 404 and 410 texts): just
+   * before {@link #ERROR_TRANSLATION}, so that what a caller may not see is decided on the exception
+   * as it was thrown, before any translation could copy its text into another answer (the 409 to
+   * 412 translation repeats the conflict's message, which for a delete names the referrer). Today
+   * the two answer disjoint failures (404, 410 and a delete's 409 here; outage, stale-version 409
+   * and failures answered 400 or 500 there), so the order changes no answer; it makes sure the
+   * access rule is always consulted, which after the translation it would not be.
+   */
+  public static final int HIDDEN_AS_ABSENT_ANSWERS = 4_999;
 
   /**
    * {@code server.errors.ErrorTranslation} on {@code SERVER_PRE_PROCESS_OUTGOING_EXCEPTION}: last.
@@ -19,17 +151,14 @@ public final class HookOrder {
    * Rules that answer particular exceptions their own way (access) come before it; the order of
    * the translation's own rules is a list in that class, not an order here.
    */
-  public static final int ERROR_TRANSLATION = 1000;
+  public static final int ERROR_TRANSLATION = HIDDEN_AS_ABSENT_ANSWERS + 1;
 
   /**
-   * {@code access.HiddenAsAbsentInterceptor}'s answers to failures (a delete refused because of a
-   * referrer the caller may not see; HAPI's 404 and 410 texts): just before
-   * {@link #ERROR_TRANSLATION}, so that what a caller may not see is decided on the exception as
-   * it was thrown, before any translation could copy its text into another answer (the 409 to 412
-   * translation repeats the conflict's message, which for a delete names the referrer). Today the
-   * two answer disjoint failures (404, 410 and a delete's 409 here; outage, stale-version 409 and
-   * failures answered 400 or 500 there), so the order changes no answer; it makes sure the access
-   * rule is always consulted, which after the translation it would not be.
+   * Our messages take the caller's language (SERVER_OUTGOING_RESPONSE,
+   * SERVER_OUTGOING_FAILURE_OPERATIONOUTCOME; messages/MessageLanguageInterceptor) after every other
+   * hook has had its say (validation warnings at the default order, consent 100, authorization
+   * 200) and before HAPI's ResponseHighlighterInterceptor (10000) renders a browser's answer and
+   * ends the pointcut. Both were 10000, and the languages ran first only by registration order.
    */
-  public static final int HIDDEN_AS_ABSENT_ANSWERS = ERROR_TRANSLATION - 1;
+  public static final int MESSAGES_LOCALISED = InterceptorOrders.RESPONSE_HIGHLIGHTER_INTERCEPTOR - 1;
 }
