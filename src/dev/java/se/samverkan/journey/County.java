@@ -13,18 +13,16 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 final class County {
 
-  static final String HSA_ID = Vocabulary.HSA_ID;
-  static final String ROLE_SYSTEM = Vocabulary.ROLE;
 
   /** An Organization of the county. */
   record Unit(String hsaId, String name) {
     Reference reference() {
-      return new Reference("Organization?identifier=" + HSA_ID + "|" + hsaId).setDisplay(name);
+      return new Reference("Organization?identifier=" + Vocabulary.HSA_ID + "|" + hsaId).setDisplay(name);
     }
 
     /** Without display, as the journeys write onBehalfOf and managingOrganization. */
     Reference bareReference() {
-      return new Reference("Organization?identifier=" + HSA_ID + "|" + hsaId);
+      return new Reference("Organization?identifier=" + Vocabulary.HSA_ID + "|" + hsaId);
     }
   }
 
@@ -49,12 +47,12 @@ final class County {
   /** A Practitioner and their one PractitionerRole (the assignment has its own HSA-id). */
   record Staff(String practitionerHsaId, String roleHsaId, String name, Role role, Unit unit) {
     Reference practitioner() {
-      return new Reference("Practitioner?identifier=" + HSA_ID + "|" + practitionerHsaId).setDisplay(name);
+      return new Reference("Practitioner?identifier=" + Vocabulary.HSA_ID + "|" + practitionerHsaId).setDisplay(name);
     }
 
     /** As the journeys write it: "Per Läkarsson, patientansvarig läkare". */
     Reference practitionerRole() {
-      return new Reference("PractitionerRole?identifier=" + HSA_ID + "|" + roleHsaId)
+      return new Reference("PractitionerRole?identifier=" + Vocabulary.HSA_ID + "|" + roleHsaId)
           .setDisplay(name + ", " + role.display.toLowerCase(java.util.Locale.ROOT));
     }
   }

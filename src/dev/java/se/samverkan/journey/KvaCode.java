@@ -15,8 +15,6 @@ public enum KvaCode {
   PHONE_CALL_WITH_PATIENT("XS012", "Telefonkontakt med patient"),
   CARE_PLAN("AU120", "Upprättande av strukturerad vård- och omsorgsplan");
 
-  /** KVÅ has no FHIR URI; its OID, as ValueSet careplan-activity-code includes it. */
-  public static final String SYSTEM = Vocabulary.KVA;
 
   private final String code;
   private final String display;
@@ -35,6 +33,6 @@ public enum KvaCode {
   }
 
   CodeableConcept concept() {
-    return new CodeableConcept().addCoding(new Coding(SYSTEM, code, display));
+    return new CodeableConcept().addCoding(new Coding(Vocabulary.KVA, code, display));
   }
 }

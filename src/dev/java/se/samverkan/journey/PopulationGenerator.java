@@ -104,16 +104,6 @@ public final class PopulationGenerator {
   static final double DETERIORATION_SHARE = 0.10;
   static final long DEFAULT_SEED = 20261102L;
 
-  static final String EXAMPLE_ID = Vocabulary.EXAMPLE_ID;
-  static final String PROFILE = Vocabulary.STRUCTURE_DEFINITION_BASE;
-  static final String KOMMUNKOD = Vocabulary.KOMMUNKOD_EXTENSION;
-  static final String KOMMUNKOD_SYSTEM = Vocabulary.KOMMUNKOD;
-  static final String INSTRUMENT = Vocabulary.INSTRUMENT;
-  static final String INCLUSION_CRITERION = Vocabulary.INCLUSION_CRITERION;
-  static final String ICD10_SE = Vocabulary.ICD_10_SE;
-  static final String SNOMED = Vocabulary.SNOMED_CT;
-  static final String LOINC = Vocabulary.LOINC;
-  static final String UCUM = Vocabulary.UCUM;
   static final String OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category";
   static final String INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
   /**
@@ -473,25 +463,25 @@ public final class PopulationGenerator {
 
   private BundleEntryComponent patient(Person p) {
     Patient patient = new Patient();
-    patient.getMeta().addProfile(PROFILE + "SamverkanPatient");
-    patient.addIdentifier().setSystem(SwedishPersonIdentifiers.PERSONNUMMER).setValue(p.personnummer);
+    patient.getMeta().addProfile(Vocabulary.STRUCTURE_DEFINITION_BASE + "SamverkanPatient");
+    patient.addIdentifier().setSystem(Vocabulary.PERSONNUMMER).setValue(p.personnummer);
     patient.addName().setFamily(p.family).addGiven(p.given);
     patient.setGender(p.male ? AdministrativeGender.MALE : AdministrativeGender.FEMALE);
     patient.setBirthDateElement(new DateType(p.birthDate.toString()));
     Address address = patient.addAddress();
-    address.addExtension(KOMMUNKOD, new Coding(KOMMUNKOD_SYSTEM, p.kommun.code(), p.kommun.name()));
+    address.addExtension(Vocabulary.KOMMUNKOD_EXTENSION, new Coding(Vocabulary.KOMMUNKOD, p.kommun.code(), p.kommun.name()));
     address.setUse(Address.AddressUse.HOME).addLine(p.street).setPostalCode(p.postalCode).setCity(p.kommun.name());
     patient.addGeneralPractitioner(p.vardcentral().reference());
     BundleEntryComponent entry = new BundleEntryComponent().setFullUrl(fullUrl(p, "patient")).setResource(patient);
     entry.getRequest().setMethod(Bundle.HTTPVerb.PUT)
-        .setUrl("Patient?identifier=" + SwedishPersonIdentifiers.PERSONNUMMER + "|" + p.personnummer);
+        .setUrl("Patient?identifier=" + Vocabulary.PERSONNUMMER + "|" + p.personnummer);
     return entry;
   }
 
   private BundleEntryComponent condition(Person p, int i) {
     Diagnosis diagnosis = p.diagnoses.get(i);
     Condition condition = new Condition();
-    condition.getMeta().addProfile(PROFILE + "SamverkanCondition");
+    condition.getMeta().addProfile(Vocabulary.STRUCTURE_DEFINITION_BASE + "SamverkanCondition");
     condition.setText(narrative(diagnosis.text() + " (" + diagnosis.code() + ")."));
     condition.setClinicalStatus(
         concept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null));
@@ -499,7 +489,7 @@ public final class PopulationGenerator {
         concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", null));
     condition.addCategory(
         concept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", null));
-    condition.setCode(concept(ICD10_SE, diagnosis.code(), diagnosis.display()).setText(diagnosis.text()));
+    condition.setCode(concept(Vocabulary.ICD_10_SE, diagnosis.code(), diagnosis.display()).setText(diagnosis.text()));
     condition.setSubject(p.reference());
     condition.setRecordedDateElement(new DateTimeType(p.teamStart.minusDays(p.random.nextInt(3650)).toString()));
     condition.setRecorder(p.physician().practitionerRole());
@@ -509,11 +499,11 @@ public final class PopulationGenerator {
   /** The patient's vårdcentral and kommun with their staff; a kommun without staff takes part as itself. */
   private BundleEntryComponent careTeam(Person p) {
     CareTeam team = new CareTeam();
-    team.getMeta().addProfile(PROFILE + "SamverkanCareTeam");
+    team.getMeta().addProfile(Vocabulary.STRUCTURE_DEFINITION_BASE + "SamverkanCareTeam");
     team.setText(narrative("Samverkansteam kring " + p.given + ": " + name(p.vardcentral()) + " och "
         + name(p.kommun.organization()) + "."));
     team.setStatus(CareTeam.CareTeamStatus.ACTIVE);
-    team.addCategory(concept(LOINC, "LA28865-6", "Longitudinal care-coordination focused care team"));
+    team.addCategory(concept(Vocabulary.LOINC, "LA28865-6", "Longitudinal care-coordination focused care team"));
     team.setName("Samverkansteam kring " + p.given);
     team.setSubject(p.reference());
     team.setPeriod(new Period().setStartElement(new DateTimeType(p.teamStart.toString())));
@@ -521,7 +511,7 @@ public final class PopulationGenerator {
       List<Staff> staff = County.staffAt(unit);
       for (Staff member : staff) {
         team.addParticipant()
-            .setRole(List.of(concept(County.ROLE_SYSTEM, member.role().code, member.role().display)))
+            .setRole(List.of(concept(Vocabulary.ROLE, member.role().code, member.role().display)))
             .setMember(member.practitioner())
             .setOnBehalfOf(unit.bareReference())
             .setPeriod(new Period().setStartElement(new DateTimeType(p.teamStart.toString())));
@@ -529,7 +519,7 @@ public final class PopulationGenerator {
       if (staff.isEmpty()) {
         Role role = Role.SAMORDNARE_KOMMUN;
         team.addParticipant()
-            .setRole(List.of(concept(County.ROLE_SYSTEM, role.code, role.display)))
+            .setRole(List.of(concept(Vocabulary.ROLE, role.code, role.display)))
             .setMember(unit.reference())
             .setPeriod(new Period().setStartElement(new DateTimeType(p.teamStart.toString())));
       }
@@ -541,11 +531,11 @@ public final class PopulationGenerator {
   private BundleEntryComponent frailty(Person p) {
     Observation cfs = observation("SamverkanClinicalFrailtyScale", "survey", "Survey", p);
     cfs.setText(narrative("Clinical Frailty Scale: " + p.frailty + " (" + FRAILTY_TEXT[p.frailty - 1] + ")."));
-    cfs.setCode(concept(SNOMED, "763264000", null).setText("Clinical Frailty Scale"));
+    cfs.setCode(concept(Vocabulary.SNOMED_CT, "763264000", null).setText("Clinical Frailty Scale"));
     cfs.setEffective(dateTime(at(p.teamStart, 10 * 60 + p.random.nextInt(120))));
     cfs.addPerformer(p.coordinator().practitionerRole());
     cfs.setValue(new IntegerType(p.frailty));
-    cfs.setMethod(concept(SNOMED, "445414007", null).setText("Clinical Frailty Scale"));
+    cfs.setMethod(concept(Vocabulary.SNOMED_CT, "445414007", null).setText("Clinical Frailty Scale"));
     return entry(p, "cfs-1", cfs);
   }
 
@@ -562,7 +552,7 @@ public final class PopulationGenerator {
     Observation profile = observation("SamverkanGeriatricRiskProfile", "survey", "Survey", p);
     profile.setText(narrative("Geriatrisk riskprofil: " + total + " poäng, "
         + (riskPatient ? "geriatrisk riskpatient." : "inte geriatrisk riskpatient.")));
-    profile.setCode(concept(INSTRUMENT, "geriatric-risk-profile", "Geriatrisk riskprofil, totalpoäng"));
+    profile.setCode(concept(Vocabulary.INSTRUMENT, "geriatric-risk-profile", "Geriatrisk riskprofil, totalpoäng"));
     profile.setEffective(dateTime(at(p.teamStart, 12 * 60 + p.random.nextInt(60))));
     profile.addPerformer(p.coordinator().practitionerRole());
     profile.setValue(new IntegerType(total));
@@ -570,7 +560,7 @@ public final class PopulationGenerator {
         concept(INTERPRETATION, riskPatient ? "POS" : "NEG", riskPatient ? "Positive" : "Negative")
             .setText(riskPatient ? "Geriatrisk riskpatient" : "Inte geriatrisk riskpatient"));
     for (int i = 0; i < RISK_ITEMS.length; i++) {
-      profile.addComponent().setCode(concept(INSTRUMENT, RISK_ITEMS[i][0], RISK_ITEMS[i][1]))
+      profile.addComponent().setCode(concept(Vocabulary.INSTRUMENT, RISK_ITEMS[i][0], RISK_ITEMS[i][1]))
           .setValue(new IntegerType(p.risk[i]));
     }
     return entry(p, "geriatric-risk-profile-1", profile);
@@ -591,7 +581,7 @@ public final class PopulationGenerator {
   private BundleEntryComponent amp(Person p) {
     Reference physician = p.physician().practitionerRole();
     CarePlan amp = new CarePlan();
-    amp.getMeta().addProfile(PROFILE + "SamverkanAMP");
+    amp.getMeta().addProfile(Vocabulary.STRUCTURE_DEFINITION_BASE + "SamverkanAMP");
     amp.setText(narrative("AMP för " + p.given + ": viljeinriktning och åtgärdsplan vid försämring."));
     amp.setStatus(CarePlan.CarePlanStatus.ACTIVE);
     amp.setIntent(CarePlan.CarePlanIntent.PLAN);
@@ -643,7 +633,7 @@ public final class PopulationGenerator {
     consent.setStatus(Consent.ConsentState.ACTIVE);
     consent.setScope(
         concept("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent"));
-    consent.addCategory(concept(LOINC, "59284-0", null).setText("Samtycke till samordnad individuell plan"));
+    consent.addCategory(concept(Vocabulary.LOINC, "59284-0", null).setText("Samtycke till samordnad individuell plan"));
     consent.setPatient(p.reference());
     consent.setDateTimeElement(dateTime(at(p.sipCreated, 10 * 60)));
     consent.addPerformer(p.reference());
@@ -659,11 +649,11 @@ public final class PopulationGenerator {
     Unit kommun = p.kommun.organization();
     LocalDate followUp = p.sipCreated.plusWeeks(4);
     CarePlan sip = new CarePlan();
-    sip.getMeta().addProfile(PROFILE + "SamverkanSIP");
+    sip.getMeta().addProfile(Vocabulary.STRUCTURE_DEFINITION_BASE + "SamverkanSIP");
     sip.setText(narrative("SIP för " + p.given + ", upprättad " + p.sipCreated + ". Huvudansvarig: "
         + name(kommun) + ". Uppföljning " + followUp + "."));
-    sip.addExtension(PROFILE + "overall-responsible-huvudman", kommun.reference());
-    sip.addExtension(PROFILE + "follow-up-date", new DateType(followUp.toString()));
+    sip.addExtension(Vocabulary.STRUCTURE_DEFINITION_BASE + "overall-responsible-huvudman", kommun.reference());
+    sip.addExtension(Vocabulary.STRUCTURE_DEFINITION_BASE + "follow-up-date", new DateType(followUp.toString()));
     sip.setStatus(CarePlan.CarePlanStatus.ACTIVE);
     sip.setIntent(CarePlan.CarePlanIntent.PLAN);
     sip.addCategory(
@@ -721,7 +711,7 @@ public final class PopulationGenerator {
     Observation screening = observation("SamverkanEDScreening", "survey", "Survey", p);
     screening.setText(narrative("Inflödesscreening på akuten: uppfyller inklusionskriterierna (inkluderad)."));
     screening.setCode(
-        concept(INSTRUMENT, "ed-screening", "Inflödesscreening på akutmottagning mot inklusionskriterier"));
+        concept(Vocabulary.INSTRUMENT, "ed-screening", "Inflödesscreening på akutmottagning mot inklusionskriterier"));
     screening.setEncounter(ref(p, "ed-visit"));
     screening.setEffective(dateTime(p.edVisitStart.plusMinutes(30 + p.random.nextInt(30))));
     screening.addPerformer(County.ED_SCREENER.practitionerRole());
@@ -737,7 +727,7 @@ public final class PopulationGenerator {
   }
 
   private static void criterion(Observation screening, String code, String display, boolean met) {
-    screening.addComponent().setCode(concept(INCLUSION_CRITERION, code, display)).setValue(new BooleanType(met));
+    screening.addComponent().setCode(concept(Vocabulary.INCLUSION_CRITERION, code, display)).setValue(new BooleanType(met));
   }
 
   /** Weight, blood pressure and SpO2 every MEASUREMENT_INTERVAL_DAYS, measured by the patient (journey b). */
@@ -759,7 +749,7 @@ public final class PopulationGenerator {
   private BundleEntryComponent bodyWeight(Person p, int n, ZonedDateTime time, int tenthsKg) {
     Observation weight = vitalSign("SamverkanBodyWeight", p, time);
     weight.setText(narrative("Vikt " + tenthsKg / 10 + "," + tenthsKg % 10 + " kg, egenmätt"));
-    weight.setCode(concept(LOINC, "29463-7", "Body weight").setText("Vikt"));
+    weight.setCode(concept(Vocabulary.LOINC, "29463-7", "Body weight").setText("Vikt"));
     weight.setValue(quantity(BigDecimal.valueOf(tenthsKg, 1), "kg", "kg"));
     return entry(p, "weight-" + n, weight);
   }
@@ -767,10 +757,10 @@ public final class PopulationGenerator {
   private BundleEntryComponent bloodPressure(Person p, int n, ZonedDateTime time, int systolic, int diastolic) {
     Observation bp = vitalSign("SamverkanBloodPressure", p, time);
     bp.setText(narrative("Blodtryck " + systolic + "/" + diastolic + " mmHg, egenmätt"));
-    bp.setCode(concept(LOINC, "85354-9", "Blood pressure panel with all children optional").setText("Blodtryck"));
-    bp.addComponent().setCode(concept(LOINC, "8480-6", "Systolic blood pressure"))
+    bp.setCode(concept(Vocabulary.LOINC, "85354-9", "Blood pressure panel with all children optional").setText("Blodtryck"));
+    bp.addComponent().setCode(concept(Vocabulary.LOINC, "8480-6", "Systolic blood pressure"))
         .setValue(quantity(BigDecimal.valueOf(systolic), "mmHg", "mm[Hg]"));
-    bp.addComponent().setCode(concept(LOINC, "8462-4", "Diastolic blood pressure"))
+    bp.addComponent().setCode(concept(Vocabulary.LOINC, "8462-4", "Diastolic blood pressure"))
         .setValue(quantity(BigDecimal.valueOf(diastolic), "mmHg", "mm[Hg]"));
     return entry(p, "blood-pressure-" + n, bp);
   }
@@ -779,8 +769,8 @@ public final class PopulationGenerator {
     Observation spo2 = vitalSign("SamverkanOxygenSaturation", p, time);
     spo2.setText(narrative("Syremättnad " + percent + " %, egenmätt"));
     spo2.setCode(new CodeableConcept()
-        .addCoding(new Coding(LOINC, "2708-6", "Oxygen saturation in Arterial blood"))
-        .addCoding(new Coding(LOINC, "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"))
+        .addCoding(new Coding(Vocabulary.LOINC, "2708-6", "Oxygen saturation in Arterial blood"))
+        .addCoding(new Coding(Vocabulary.LOINC, "59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"))
         .setText("Syremättnad"));
     spo2.setValue(quantity(BigDecimal.valueOf(percent), "%", "%"));
     return entry(p, "oxygen-saturation-" + n, spo2);
@@ -808,7 +798,7 @@ public final class PopulationGenerator {
   private BundleEntryComponent respiratoryRate(Person p, int n, ZonedDateTime time, int perMinute, Reference nurse) {
     Observation rate = observation("SamverkanRespiratoryRate", "vital-signs", "Vital Signs", p);
     rate.setText(narrative("Andningsfrekvens " + perMinute + " andetag/min"));
-    rate.setCode(concept(LOINC, "9279-1", "Respiratory rate").setText("Andningsfrekvens"));
+    rate.setCode(concept(Vocabulary.LOINC, "9279-1", "Respiratory rate").setText("Andningsfrekvens"));
     rate.setEffective(dateTime(time));
     rate.addPerformer(nurse);
     rate.setValue(quantity(BigDecimal.valueOf(perMinute), "breaths/minute", "/min"));
@@ -820,11 +810,11 @@ public final class PopulationGenerator {
     Observation acvpu = observation("SamverkanACVPU", "exam", "Exam", p);
     String text = alert ? "A, vaken" : "C, nytillkommen förvirring";
     acvpu.setText(narrative("Medvetandegrad (ACVPU): " + text));
-    acvpu.setCode(concept(LOINC, "67775-7", "Level of responsiveness").setText("Medvetandegrad (ACVPU)"));
+    acvpu.setCode(concept(Vocabulary.LOINC, "67775-7", "Level of responsiveness").setText("Medvetandegrad (ACVPU)"));
     acvpu.setEffective(dateTime(time));
     acvpu.addPerformer(nurse);
-    acvpu.setValue(alert ? concept(LOINC, ACVPU_ALERT, "Alert").setText(text)
-        : concept(LOINC, ACVPU_CONFUSED, "Confused").setText(text));
+    acvpu.setValue(alert ? concept(Vocabulary.LOINC, ACVPU_ALERT, "Alert").setText(text)
+        : concept(Vocabulary.LOINC, ACVPU_CONFUSED, "Confused").setText(text));
     return entry(p, "acvpu-" + n, acvpu);
   }
 
@@ -834,11 +824,11 @@ public final class PopulationGenerator {
         + ", syremättnad " + round.oxygenSaturation() + " %, luft, systoliskt blodtryck " + round.systolic()
         + ", puls " + round.pulse() + ", " + (round.alert() ? "vaken" : "nytillkommen förvirring")
         + ", temperatur " + round.temperatureTenths() / 10 + "," + round.temperatureTenths() % 10 + ")"));
-    news2.setCode(concept(INSTRUMENT, "news2-total", "NEWS2 totalpoäng"));
+    news2.setCode(concept(Vocabulary.INSTRUMENT, "news2-total", "NEWS2 totalpoäng"));
     news2.setEffective(dateTime(time));
     news2.addPerformer(nurse);
     news2.setValue(new IntegerType(round.total()));
-    news2.setMethod(concept(SNOMED, "1287358002", null).setText("NEWS2"));
+    news2.setMethod(concept(Vocabulary.SNOMED_CT, "1287358002", null).setText("NEWS2"));
     news2Component(news2, "news2-respiration-rate", "NEWS2 andningsfrekvens, delpoäng", round.respirationScore());
     news2Component(news2, "news2-oxygen-saturation", "NEWS2 syremättnad, delpoäng (skala 1 eller 2)",
         round.saturationScore());
@@ -882,7 +872,7 @@ public final class PopulationGenerator {
         : score >= 8 ? "risk för undernäring (8-11 poäng)" : "undernäring (0-7 poäng)";
     Observation mnaSf = observation("SamverkanMNASF", "survey", "Survey", p);
     mnaSf.setText(narrative("MNA-SF totalpoäng: " + score + ", " + band + "."));
-    mnaSf.setCode(concept(LOINC, "107114-1", null).setText("MNA-SF totalpoäng"));
+    mnaSf.setCode(concept(Vocabulary.LOINC, "107114-1", null).setText("MNA-SF totalpoäng"));
     mnaSf.setEffective(dateTime(time));
     mnaSf.addPerformer(nurse);
     mnaSf.setValue(new IntegerType(score));
@@ -892,14 +882,14 @@ public final class PopulationGenerator {
   }
 
   private static void news2Component(Observation news2, String code, String display, int score) {
-    news2.addComponent().setCode(concept(INSTRUMENT, code, display)).setValue(new IntegerType(score));
+    news2.addComponent().setCode(concept(Vocabulary.INSTRUMENT, code, display)).setValue(new IntegerType(score));
   }
 
   // ---------------------------------------------------------------- shared pieces
 
   private static Observation observation(String profile, String category, String categoryDisplay, Person p) {
     Observation observation = new Observation();
-    observation.getMeta().addProfile(PROFILE + profile);
+    observation.getMeta().addProfile(Vocabulary.STRUCTURE_DEFINITION_BASE + profile);
     observation.setStatus(Observation.ObservationStatus.FINAL);
     observation.addCategory(concept(OBSERVATION_CATEGORY, category, categoryDisplay));
     observation.setSubject(p.reference());
@@ -919,11 +909,11 @@ public final class PopulationGenerator {
    * {@code pop-<seed>-<patient>-<key>}, with a fullUrl derived from it.
    */
   private BundleEntryComponent entry(Person p, String key, DomainResource resource) {
-    Identifier identifier = new Identifier().setSystem(EXAMPLE_ID).setValue(businessId(p, key));
+    Identifier identifier = new Identifier().setSystem(Vocabulary.EXAMPLE_ID).setValue(businessId(p, key));
     resource.setProperty("identifier", identifier);
     BundleEntryComponent entry = new BundleEntryComponent().setFullUrl(fullUrl(p, key)).setResource(resource);
     entry.getRequest().setMethod(Bundle.HTTPVerb.PUT)
-        .setUrl(resource.fhirType() + "?identifier=" + EXAMPLE_ID + "|" + identifier.getValue());
+        .setUrl(resource.fhirType() + "?identifier=" + Vocabulary.EXAMPLE_ID + "|" + identifier.getValue());
     return entry;
   }
 
@@ -955,7 +945,7 @@ public final class PopulationGenerator {
   }
 
   private static Quantity quantity(BigDecimal value, String unit, String ucum) {
-    return new Quantity().setValue(value).setUnit(unit).setSystem(UCUM).setCode(ucum);
+    return new Quantity().setValue(value).setUnit(unit).setSystem(Vocabulary.UCUM).setCode(ucum);
   }
 
   /** Built as nodes: parsing XHTML text sets up HAPI's entity table each time, most of the run time. */

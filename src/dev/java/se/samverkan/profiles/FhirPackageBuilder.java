@@ -36,7 +36,6 @@ import se.samverkan.vocabulary.Vocabulary;
 public final class FhirPackageBuilder {
 
   public static final String PACKAGE_NAME = FhirPackageInstaller.PACKAGE_NAME;
-  public static final String CANONICAL = Vocabulary.CANONICAL;
 
   private static final Set<String> CONFORMANCE_TYPES =
       Set.of(
@@ -136,8 +135,8 @@ public final class FhirPackageBuilder {
     entry.put("resourceType", type);
     entry.put("id", resource.getIdElement().getIdPart());
     if (resource instanceof MetadataResource metadata && metadata.hasUrl()) {
-      if (!metadata.getUrl().startsWith(CANONICAL + "/")) {
-        throw new IllegalStateException(fileName + ": url must start with " + CANONICAL + "/");
+      if (!metadata.getUrl().startsWith(Vocabulary.CANONICAL + "/")) {
+        throw new IllegalStateException(fileName + ": url must start with " + Vocabulary.CANONICAL + "/");
       }
       entry.put("url", metadata.getUrl());
       entry.put("version", metadata.getVersion());
@@ -160,8 +159,8 @@ public final class FhirPackageBuilder {
             + " regions and kommuner: Patient, Organization, Practitioner(Role), CareTeam,"
             + " CarePlan (AMP, SIP, discharge plan), Condition, assessment Observations and"
             + " coordination Tasks (LUSEN hand-offs, follow-up calls).");
-    pkg.put("canonical", CANONICAL);
-    pkg.put("url", CANONICAL);
+    pkg.put("canonical", Vocabulary.CANONICAL);
+    pkg.put("url", Vocabulary.CANONICAL);
     pkg.put("fhirVersions", List.of("4.0.1"));
     pkg.put("type", "fhir.ig");
     pkg.put("license", "Apache-2.0");

@@ -59,15 +59,7 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public class AccessPolicy {
 
-  /** Consent to shared documentation in Samverkan (lag 2022:913). */
-  public static final String SHARED_DOCUMENTATION_POLICY = Vocabulary.SHARED_DOCUMENTATION_POLICY;
-  /** Consent to a SIP, which covers sharing between region and kommun for it (HSL 16 kap. 4 §). */
-  public static final String SIP_POLICY = Vocabulary.SIP_CONSENT_POLICY;
-  /** A block (spärr) the owning care provider set at the patient's request. */
-  public static final String SPARR_POLICY = Vocabulary.SPARR_POLICY;
 
-  static final String HSA = Vocabulary.HSA_ID;
-  static final String ORGANISATIONSNUMMER = Vocabulary.ORGANISATIONSNUMMER;
 
   /** How a read was allowed, or that it was not. */
   public enum Verdict {
@@ -328,7 +320,7 @@ public class AccessPolicy {
       Consent latest = null;
       for (Consent consent : consents(patient)) {
         if (party.equals(Ownership.careProvider(consent).orElse(null))
-            && hasPolicy(consent, SHARED_DOCUMENTATION_POLICY, SIP_POLICY) && inForce(consent.getProvision().getPeriod(), now)
+            && hasPolicy(consent, Vocabulary.SHARED_DOCUMENTATION_POLICY, Vocabulary.SIP_CONSENT_POLICY) && inForce(consent.getProvision().getPeriod(), now)
             && (latest == null || recordedLater(consent, latest))) {
           latest = consent;
         }
@@ -343,7 +335,7 @@ public class AccessPolicy {
       Date now = new Date();
       Set<String> blocked = new LinkedHashSet<>();
       for (Consent consent : consents(patient)) {
-        if (hasPolicy(consent, SPARR_POLICY) && consent.getProvision().getType() == Consent.ConsentProvisionType.DENY
+        if (hasPolicy(consent, Vocabulary.SPARR_POLICY) && consent.getProvision().getType() == Consent.ConsentProvisionType.DENY
             && inForce(consent.getProvision().getPeriod(), now)) {
           Ownership.careProvider(consent).ifPresent(blocked::add);
         }
@@ -363,8 +355,8 @@ public class AccessPolicy {
         TokenOrListParam identifiers = new TokenOrListParam();
         for (String id : new String[] {caller.unit(), caller.careProvider()}) {
           if (id != null && !id.isBlank()) {
-            identifiers.add(HSA, id);
-            identifiers.add(ORGANISATIONSNUMMER, id);
+            identifiers.add(Vocabulary.HSA_ID, id);
+            identifiers.add(Vocabulary.ORGANISATIONSNUMMER, id);
           }
         }
         Set<String> level = new LinkedHashSet<>();

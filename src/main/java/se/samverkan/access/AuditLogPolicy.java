@@ -42,8 +42,6 @@ public final class AuditLogPolicy {
 
   public static final String TYPE = "AuditEvent";
 
-  /** {@code meta.tag} system: each care provider the access concerns — who accessed, and whose data. */
-  public static final String CONCERNS_SYSTEM = Vocabulary.AUDIT_CONCERNS;
 
   /** {@code agent.type.text} of the caller's care provider (the requestor agent is the token's subject). */
   public static final String CARE_PROVIDER_AGENT = "care-provider";
@@ -65,10 +63,10 @@ public final class AuditLogPolicy {
 
   private AuditLogPolicy() {}
 
-  /** The care providers an AuditEvent concerns (its {@value #CONCERNS_SYSTEM} tags). */
+  /** The care providers an AuditEvent concerns (its {@value Vocabulary#AUDIT_CONCERNS} tags). */
   public static List<String> concerns(IBaseResource event) {
     return event.getMeta().getTag().stream()
-        .filter(t -> CONCERNS_SYSTEM.equals(t.getSystem()))
+        .filter(t -> Vocabulary.AUDIT_CONCERNS.equals(t.getSystem()))
         .map(IBaseCoding::getCode)
         .toList();
   }
@@ -105,7 +103,7 @@ public final class AuditLogPolicy {
    * Whether an access to the patient's data concerns the reviewer's care provider, for the patient
    * log extract: its own people acted, or the event says the patient's data was its own. Events
    * written before the log named each patient's data owners say only which care providers the
-   * whole request concerned (its {@value #CONCERNS_SYSTEM} tags).
+   * whole request concerned (its {@value Vocabulary#AUDIT_CONCERNS} tags).
    */
   public static boolean concernsReviewer(AuditEvent event, String patient, Caller reviewer) {
     if (reviewer == null) {

@@ -24,8 +24,6 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public class CareRelationConsentService implements IConsentService {
 
-  /** HL7 Sweden's security labels for protected identity (OSL 22 kap. 1 §, Skatteverket). */
-  static final String SECURITY_LABELS = Vocabulary.SECURITY_LABEL;
   static final Set<String> PROTECTED_IDENTITY = Set.of("sekretessmarkering", "skyddadFolkbokforing");
   static final String HIDDEN = "Skyddad uppgift";
 

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import se.samverkan.auth.Caller;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -246,7 +248,7 @@ final class JoinedCriteria {
         + "&" + parameter + "=" + encode(value);
     Caller caller = Caller.of(request);
     if (caller != null && caller.careProvider() != null && anyVisible(request, url + "&" + Constants.PARAM_TAG + "="
-        + encode(Ownership.CARE_PROVIDER_SYSTEM + "|" + caller.careProvider()), type, parameter, visible)) {
+        + encode(Vocabulary.OWNER_CARE_PROVIDER + "|" + caller.careProvider()), type, parameter, visible)) {
       return true; // the caller's own first: where it wrote one, found in one small read
     }
     return anyVisible(request, url, type, parameter, visible);

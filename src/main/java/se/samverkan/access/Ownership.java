@@ -12,29 +12,27 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public final class Ownership {
 
-  public static final String CARE_PROVIDER_SYSTEM = Vocabulary.OWNER_CARE_PROVIDER;
-  public static final String UNIT_SYSTEM = Vocabulary.OWNER_UNIT;
 
   private Ownership() {}
 
   public static Optional<String> careProvider(IBaseResource resource) {
-    return tag(resource, CARE_PROVIDER_SYSTEM);
+    return tag(resource, Vocabulary.OWNER_CARE_PROVIDER);
   }
 
   public static Optional<String> unit(IBaseResource resource) {
-    return tag(resource, UNIT_SYSTEM);
+    return tag(resource, Vocabulary.OWNER_UNIT);
   }
 
   static boolean isOwnerTag(IBaseCoding tag) {
-    return CARE_PROVIDER_SYSTEM.equals(tag.getSystem()) || UNIT_SYSTEM.equals(tag.getSystem());
+    return Vocabulary.OWNER_CARE_PROVIDER.equals(tag.getSystem()) || Vocabulary.OWNER_UNIT.equals(tag.getSystem());
   }
 
   /** Replaces whatever owner tags the resource carries by the given owner's. */
   public static void record(IBaseResource resource, String careProvider, String unit) {
     resource.getMeta().getTag().removeIf(Ownership::isOwnerTag);
-    resource.getMeta().addTag().setSystem(CARE_PROVIDER_SYSTEM).setCode(careProvider);
+    resource.getMeta().addTag().setSystem(Vocabulary.OWNER_CARE_PROVIDER).setCode(careProvider);
     if (unit != null) {
-      resource.getMeta().addTag().setSystem(UNIT_SYSTEM).setCode(unit);
+      resource.getMeta().addTag().setSystem(Vocabulary.OWNER_UNIT).setCode(unit);
     }
   }
 

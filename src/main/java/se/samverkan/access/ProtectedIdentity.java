@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import se.samverkan.auth.Caller;
 
 import ca.uhn.fhir.context.FhirContext;
@@ -68,7 +70,7 @@ final class ProtectedIdentity {
 
   static boolean isProtected(IBaseResource patient) {
     return patient instanceof Patient p && p.getMeta().getSecurity().stream()
-        .anyMatch(l -> CareRelationConsentService.SECURITY_LABELS.equals(l.getSystem())
+        .anyMatch(l -> Vocabulary.SECURITY_LABEL.equals(l.getSystem())
             && CareRelationConsentService.PROTECTED_IDENTITY.contains(l.getCode()));
   }
 

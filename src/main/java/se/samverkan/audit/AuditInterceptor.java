@@ -44,16 +44,7 @@ public class AuditInterceptor implements ServerInterceptor {
 
   public static final String EMERGENCY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
   public static final String EMERGENCY_CODE = "ETREAT";
-  /**
-   * How access was granted, when it rests on the reader's own word: {@code attested} marks an
-   * AuditEvent in which data was shown because the reader itself recorded the care relation or the
-   * patient's consent (docs/security.md). Log reviewers search for it with {@code _security}.
-   */
-  public static final String ACCESS_BASIS_SYSTEM = Vocabulary.ACCESS_BASIS;
   public static final String ATTESTED_CODE = AuditLogPolicy.ATTESTED;
-  static final String SUBJECT_SYSTEM = Vocabulary.TOKEN_SUBJECT;
-  static final String HSA = Vocabulary.HSA_ID;
-  static final String ORGANISATIONSNUMMER = Vocabulary.ORGANISATIONSNUMMER;
   static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
 
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
@@ -128,7 +119,7 @@ public class AuditInterceptor implements ServerInterceptor {
     event.getSource().setSite("Samverkan").getObserver().setDisplay("Samverkan FHIR server");
 
     AuditEvent.AuditEventAgentComponent who = event.addAgent().setRequestor(true);
-    who.getWho().setIdentifier(new Identifier().setSystem(SUBJECT_SYSTEM).setValue(caller.subject()));
+    who.getWho().setIdentifier(new Identifier().setSystem(Vocabulary.TOKEN_SUBJECT).setValue(caller.subject()));
     who.setAltId(caller.subject()); // searchable: AuditEvent?altid=<subject>
     if (caller.role() != null) {
       who.addRole().setText(caller.role());
@@ -154,7 +145,7 @@ public class AuditInterceptor implements ServerInterceptor {
     addPatients(event, record, record.writtenPatients(), AuditLogPolicy.WRITTEN);
     if (!record.attestedPatients().isEmpty()) {
       addPatients(event, record, record.attestedPatients(), ATTESTED_CODE);
-      event.getMeta().addSecurity(ACCESS_BASIS_SYSTEM, ATTESTED_CODE, "shown on the reader's own attestation");
+      event.getMeta().addSecurity(Vocabulary.ACCESS_BASIS, ATTESTED_CODE, "shown on the reader's own attestation");
     }
     String query = request.getCompleteUrl();
     if (query != null && query.contains("?")) {
@@ -168,7 +159,7 @@ public class AuditInterceptor implements ServerInterceptor {
     if (caller.careProvider() != null) {
       concerned.add(caller.careProvider());
     }
-    concerned.forEach(careProvider -> event.getMeta().addTag(AuditLogPolicy.CONCERNS_SYSTEM, careProvider, null));
+    concerned.forEach(careProvider -> event.getMeta().addTag(Vocabulary.AUDIT_CONCERNS, careProvider, null));
     return event;
   }
 
@@ -189,7 +180,7 @@ public class AuditInterceptor implements ServerInterceptor {
 
   private static Reference organization(String id) {
     boolean hsa = id.startsWith("SE");
-    return new Reference().setIdentifier(new Identifier().setSystem(hsa ? HSA : ORGANISATIONSNUMMER).setValue(id));
+    return new Reference().setIdentifier(new Identifier().setSystem(hsa ? Vocabulary.HSA_ID : Vocabulary.ORGANISATIONSNUMMER).setValue(id));
   }
 
   private static Coding interaction(RequestDetails request) {

@@ -52,10 +52,6 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public class CoordinationRules {
 
-  static final String INSTRUMENT_SYSTEM = Vocabulary.INSTRUMENT;
-  static final String HUVUDMAN_SYSTEM = Vocabulary.HUVUDMAN_TYPE;
-  /** Identifies a Task made by a rule: {@code <code>:<focus>:<owner>}. */
-  public static final String RULE_IDENTIFIER_SYSTEM = Vocabulary.COORDINATION_RULE;
   private static final Set<String> INPATIENT = Set.of("IMP", "ACUTE", "NONAC");
 
   private final DaoRegistry daos;
@@ -167,9 +163,9 @@ public class CoordinationRules {
     }
     Task task = new Task();
     task.getMeta().addProfile(kind.profile);
-    task.addIdentifier().setSystem(RULE_IDENTIFIER_SYSTEM).setValue(kind.code + ":" + focus + ":" + owner.getReference());
+    task.addIdentifier().setSystem(Vocabulary.COORDINATION_RULE).setValue(kind.code + ":" + focus + ":" + owner.getReference());
     task.setStatus(Task.TaskStatus.REQUESTED).setIntent(Task.TaskIntent.ORDER);
-    task.getCode().setText(kind.display).addCoding().setSystem(CoordinationTask.CODE_SYSTEM).setCode(kind.code)
+    task.getCode().setText(kind.display).addCoding().setSystem(Vocabulary.COORDINATION_TASK).setCode(kind.code)
         .setDisplay(kind.display);
     task.setDescription(kind.description);
     task.setFor(new Reference(encounter.getSubject().getReference()));
@@ -190,7 +186,7 @@ public class CoordinationRules {
 
   private boolean exists(CoordinationTask kind, String focus, String owner) {
     SearchParameterMap query = SearchParameterMap.newSynchronous()
-        .add(Task.SP_CODE, new TokenParam(CoordinationTask.CODE_SYSTEM, kind.code))
+        .add(Task.SP_CODE, new TokenParam(Vocabulary.COORDINATION_TASK, kind.code))
         .add(Task.SP_FOCUS, new ReferenceParam(focus))
         .add(Task.SP_OWNER, new ReferenceParam(owner));
     query.setCount(1);
@@ -230,7 +226,7 @@ public class CoordinationRules {
 
   private static boolean isKommun(Organization organization) {
     return organization.getType().stream().flatMap(t -> t.getCoding().stream())
-        .anyMatch(c -> HUVUDMAN_SYSTEM.equals(c.getSystem()) && "kommun".equals(c.getCode()));
+        .anyMatch(c -> Vocabulary.HUVUDMAN_TYPE.equals(c.getSystem()) && "kommun".equals(c.getCode()));
   }
 
   /** The vårdcentral the patient is listed at: the Organization in {@code generalPractitioner}. */
@@ -244,14 +240,14 @@ public class CoordinationRules {
   private boolean positiveScreeningAt(Encounter visit, Predicate<IBaseResource> seen) {
     SearchParameterMap query = SearchParameterMap.newSynchronous()
         .add(Observation.SP_ENCOUNTER, new ReferenceParam("Encounter/" + visit.getIdElement().getIdPart()))
-        .add(Observation.SP_CODE, new TokenParam(INSTRUMENT_SYSTEM, "ed-screening"));
+        .add(Observation.SP_CODE, new TokenParam(Vocabulary.INSTRUMENT, "ed-screening"));
     return daos.getResourceDao(Observation.class).search(query, new SystemRequestDetails()).getAllResources().stream()
         .filter(seen).map(Observation.class::cast).anyMatch(CoordinationRules::isPositiveScreening);
   }
 
   private static boolean isPositiveScreening(Observation observation) {
     return observation.getCode().getCoding().stream()
-            .anyMatch(c -> INSTRUMENT_SYSTEM.equals(c.getSystem()) && "ed-screening".equals(c.getCode()))
+            .anyMatch(c -> Vocabulary.INSTRUMENT.equals(c.getSystem()) && "ed-screening".equals(c.getCode()))
         && observation.getValue() instanceof BooleanType value && value.booleanValue()
         && observation.getStatus() != Observation.ObservationStatus.ENTEREDINERROR
         && observation.hasEncounter();
@@ -259,7 +255,7 @@ public class CoordinationRules {
 
   private static boolean hasCode(Task task, String code) {
     return task.getCode().getCoding().stream()
-        .anyMatch(c -> CoordinationTask.CODE_SYSTEM.equals(c.getSystem()) && code.equals(c.getCode()));
+        .anyMatch(c -> Vocabulary.COORDINATION_TASK.equals(c.getSystem()) && code.equals(c.getCode()));
   }
 
   private static List<Reference> dedupe(List<Reference> references) {

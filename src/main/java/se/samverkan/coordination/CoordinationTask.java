@@ -18,9 +18,7 @@ enum CoordinationTask {
   DISCHARGE_FOLLOW_UP("uppfoljning-utskrivning", "Uppföljande samtal efter utskrivning", "SamverkanDischargeFollowUp",
       "Patienten är utskriven från slutenvården. Ring patienten och följ upp utskrivningen.");
 
-  static final String CODE_SYSTEM = Vocabulary.COORDINATION_TASK;
   static final String DISCHARGE_READY = "utskrivningsklar";
-  private static final String PROFILE_BASE = Vocabulary.STRUCTURE_DEFINITION_BASE;
 
   final String code;
   final String display;
@@ -30,7 +28,7 @@ enum CoordinationTask {
   CoordinationTask(String code, String display, String profile, String description) {
     this.code = code;
     this.display = display;
-    this.profile = PROFILE_BASE + profile;
+    this.profile = Vocabulary.STRUCTURE_DEFINITION_BASE + profile;
     this.description = description;
   }
 }

@@ -33,8 +33,6 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public final class Messages {
 
-  /** The system of {@code OperationOutcome.issue.details.coding} that names a message's id. */
-  public static final String SYSTEM = Vocabulary.MESSAGE;
   public static final Locale ENGLISH = Locale.ENGLISH;
   public static final Locale SWEDISH = Locale.forLanguageTag("sv");
   /** A constraint of our profiles has its text under this prefix and its key. */

@@ -1,5 +1,7 @@
 package se.samverkan.messages;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import java.util.Locale;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -7,7 +9,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 /**
  * Puts the issues of an OperationOutcome that are messages of ours into a language: the text in
  * {@code diagnostics} and {@code details.text}, the message's id in {@code details.coding}
- * (system {@link Messages#SYSTEM}), so a program can tell one message from another whatever the
+ * (system {@link Vocabulary#MESSAGE}), so a program can tell one message from another whatever the
  * language. Issues that are not ours (HAPI's, the HL7 validator's) keep their English text.
  */
 public final class OutcomeLanguage {
@@ -26,8 +28,8 @@ public final class OutcomeLanguage {
       String text = Messages.render(said.get(), language);
       issue.setDiagnostics(text);
       CodeableConcept details = issue.getDetails();
-      if (details.getCoding().stream().noneMatch(c -> Messages.SYSTEM.equals(c.getSystem()))) {
-        details.addCoding().setSystem(Messages.SYSTEM).setCode(said.get().id());
+      if (details.getCoding().stream().noneMatch(c -> Vocabulary.MESSAGE.equals(c.getSystem()))) {
+        details.addCoding().setSystem(Vocabulary.MESSAGE).setCode(said.get().id());
       }
       details.setText(text);
     }

@@ -41,8 +41,7 @@ import se.samverkan.vocabulary.Vocabulary;
 @Interceptor(order = HookOrder.IDENTIFIERS_NORMALISED)
 public class IdentifierNormalizer implements ServerInterceptor {
 
-  static final String HSA_ID = Vocabulary.HSA_ID;
-  private static final Map<String, String> HSA_ALIASES = Map.of(Vocabulary.HSA_ID_NTJP, HSA_ID);
+  private static final Map<String, String> HSA_ALIASES = Map.of(Vocabulary.HSA_ID_NTJP, Vocabulary.HSA_ID);
 
   private final Clock clock;
 
@@ -115,7 +114,7 @@ public class IdentifierNormalizer implements ServerInterceptor {
       return Optional.empty();
     }
     boolean samordningsnummer =
-        SwedishPersonIdentifiers.SAMORDNINGSNUMMER.equals(canonical)
+        Vocabulary.SAMORDNINGSNUMMER.equals(canonical)
             || (canonical == null && SwedishPersonIdentifiers.looksLikeSamordningsnummer(value));
     return SwedishPersonIdentifiers.normalise(value, LocalDate.now(clock), samordningsnummer)
         .filter(normalised -> !normalised.equals(value))
@@ -138,7 +137,7 @@ public class IdentifierNormalizer implements ServerInterceptor {
     String system = SwedishPersonIdentifiers.canonicalSystem(identifier.getSystem());
     setSystem(identifier, system);
     if (SwedishPersonIdentifiers.isPersonnummerOrSamordningsnummer(system)) {
-      boolean samordningsnummer = SwedishPersonIdentifiers.SAMORDNINGSNUMMER.equals(system);
+      boolean samordningsnummer = Vocabulary.SAMORDNINGSNUMMER.equals(system);
       SwedishPersonIdentifiers.normalise(identifier.getValue(), LocalDate.now(clock), samordningsnummer)
           .ifPresent(identifier::setValue);
     }

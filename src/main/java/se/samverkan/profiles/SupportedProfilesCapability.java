@@ -16,7 +16,6 @@ import se.samverkan.vocabulary.Vocabulary;
 @Interceptor
 public class SupportedProfilesCapability implements ServerInterceptor {
 
-  private static final String OUR_PROFILES = Vocabulary.STRUCTURE_DEFINITION_BASE;
 
   private final ProfileCatalog catalog;
 
@@ -30,7 +29,7 @@ public class SupportedProfilesCapability implements ServerInterceptor {
     for (CapabilityStatement.CapabilityStatementRestResourceComponent resource :
         capabilities.getRestFirstRep().getResource()) {
       resource.getSupportedProfile().removeIf(c -> c.getValue() != null
-          && c.getValue().startsWith(OUR_PROFILES) && !catalog.urls().contains(c.getValue()));
+          && c.getValue().startsWith(Vocabulary.STRUCTURE_DEFINITION_BASE) && !catalog.urls().contains(c.getValue()));
       catalog.all().stream()
           .filter(p -> p.type().equals(resource.getType()))
           .filter(p -> resource.getSupportedProfile().stream().noneMatch(c -> p.url().equals(c.getValue())))

@@ -27,8 +27,6 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public class SwedishIdentifierRules implements IValidatorModule {
 
-  /** X.520 organizationIdentifier, HL7 Sweden's system for organisationsnummer (SEBaseOrganization). */
-  static final String ORGANISATIONSNUMMER = Vocabulary.ORGANISATIONSNUMMER;
 
   @Override
   public void validateResource(IValidationContext<IBaseResource> context) {
@@ -49,7 +47,7 @@ public class SwedishIdentifierRules implements IValidatorModule {
       String system = SwedishPersonIdentifiers.canonicalSystem(identifier.getSystem());
       String path = "Patient.identifier[" + i + "].value";
       if (SwedishPersonIdentifiers.isPersonnummerOrSamordningsnummer(system)) {
-        boolean samordningsnummer = SwedishPersonIdentifiers.SAMORDNINGSNUMMER.equals(system);
+        boolean samordningsnummer = Vocabulary.SAMORDNINGSNUMMER.equals(system);
         Optional<String> problem = SwedishPersonIdentifiers.problem(identifier.getValue(), samordningsnummer);
         if (problem.isPresent()) {
           error(context, path, problem.get());
@@ -82,7 +80,7 @@ public class SwedishIdentifierRules implements IValidatorModule {
     List<Identifier> identifiers = organization.getIdentifier();
     for (int i = 0; i < identifiers.size(); i++) {
       String value = identifiers.get(i).getValue();
-      if (ORGANISATIONSNUMMER.equals(identifiers.get(i).getSystem()) && value != null && value.matches("\\d{10}")) {
+      if (Vocabulary.ORGANISATIONSNUMMER.equals(identifiers.get(i).getSystem()) && value != null && value.matches("\\d{10}")) {
         int expected = SwedishPersonIdentifiers.luhn(value.substring(0, 9));
         if (expected != value.charAt(9) - '0') {
           error(context, "Organization.identifier[" + i + "].value",
@@ -103,7 +101,7 @@ public class SwedishIdentifierRules implements IValidatorModule {
     for (int i = 0; i < identifiers.size(); i++) {
       Identifier identifier = identifiers.get(i);
       String value = identifier.getValue();
-      if (IdentifierNormalizer.HSA_ID.equals(identifier.getSystem()) && value != null && value.matches("SE\\d{10}-.+")) {
+      if (Vocabulary.HSA_ID.equals(identifier.getSystem()) && value != null && value.matches("SE\\d{10}-.+")) {
         int expected = SwedishPersonIdentifiers.luhn(value.substring(2, 11));
         if (expected != value.charAt(11) - '0') {
           error(context, type + ".identifier[" + i + "].value",

@@ -21,22 +21,18 @@ import se.samverkan.vocabulary.Vocabulary;
  */
 public final class SwedishPersonIdentifiers {
 
-  public static final String PERSONNUMMER = Vocabulary.PERSONNUMMER;
-  public static final String SAMORDNINGSNUMMER = Vocabulary.SAMORDNINGSNUMMER;
-  public static final String NATIONELLT_RESERVNUMMER = Vocabulary.NATIONELLT_RESERVNUMMER;
 
   /** OID forms (RIV-TA / Inera) of the same identifier systems, as clients may send them. */
   static final Map<String, String> OID_TO_URI =
       Map.of(
-          Vocabulary.PERSONNUMMER_OID, PERSONNUMMER,
-          Vocabulary.SAMORDNINGSNUMMER_OID, SAMORDNINGSNUMMER,
-          Vocabulary.NATIONELLT_RESERVNUMMER_OID, NATIONELLT_RESERVNUMMER);
+          Vocabulary.PERSONNUMMER_OID, Vocabulary.PERSONNUMMER,
+          Vocabulary.SAMORDNINGSNUMMER_OID, Vocabulary.SAMORDNINGSNUMMER,
+          Vocabulary.NATIONELLT_RESERVNUMMER_OID, Vocabulary.NATIONELLT_RESERVNUMMER);
 
   /** 12 or 10 digits, optionally with the separator "-" (or "+" for people aged 100 or more). */
   private static final Pattern WRITTEN =
       Pattern.compile("^(\\d{2})?(\\d{6})([-+]?)(\\d{4})$");
 
-  public static final String LMA_NUMMER = Vocabulary.LMA_NUMMER;
 
   /**
    * A system that identifies a patient who has no personnummer or samordningsnummer, with the
@@ -72,10 +68,10 @@ public final class SwedishPersonIdentifiers {
   public static final List<ReserveIdentifierSystem> RESERVE_SYSTEMS = List.of(
       // The branch's national form, and the form of HL7 Sweden 1.1.0's own national example
       // (20210325K069: eight digits, K/M/X, three digits), which the branch's regex refuses.
-      new ReserveIdentifierSystem(NATIONELLT_RESERVNUMMER, "nationellt reservnummer", HL7_SWEDEN_BASE,
+      new ReserveIdentifierSystem(Vocabulary.NATIONELLT_RESERVNUMMER, "nationellt reservnummer", HL7_SWEDEN_BASE,
           Pattern.compile("^[0-9]{8}(-?([A-HJ-NPR-UXYZ]{2}[0-9]{2}|[A-HJ-NPR-UXYZ]{3}[0-9])|[KMX][0-9]{3})$"),
           form("national")),
-      new ReserveIdentifierSystem(LMA_NUMMER, "LMA-nummer", HL7_SWEDEN_LMA, null, null),
+      new ReserveIdentifierSystem(Vocabulary.LMA_NUMMER, "LMA-nummer", HL7_SWEDEN_LMA, null, null),
       new ReserveIdentifierSystem("urn:oid:1.2.752.74.9.5", "Region Blekinge reservnummer", HL7_SWEDEN_BRANCH,
           // The branch's regex has no hyphen; its own example (20200501-AA8A) has one.
           Pattern.compile("^" + DATE8 + "-?[A-Z]{2}[0-9][A-Z]$"),
@@ -125,7 +121,7 @@ public final class SwedishPersonIdentifiers {
   }
 
   public static boolean isPersonnummerOrSamordningsnummer(String system) {
-    return PERSONNUMMER.equals(system) || SAMORDNINGSNUMMER.equals(system);
+    return Vocabulary.PERSONNUMMER.equals(system) || Vocabulary.SAMORDNINGSNUMMER.equals(system);
   }
 
   /**
@@ -211,7 +207,7 @@ public final class SwedishPersonIdentifiers {
 
   /** Every system that identifies a Samverkan patient (samverkan-pat-1). */
   public static List<String> patientSystems() {
-    return Stream.concat(Stream.of(PERSONNUMMER, SAMORDNINGSNUMMER), RESERVE_SYSTEMS.stream().map(ReserveIdentifierSystem::system))
+    return Stream.concat(Stream.of(Vocabulary.PERSONNUMMER, Vocabulary.SAMORDNINGSNUMMER), RESERVE_SYSTEMS.stream().map(ReserveIdentifierSystem::system))
         .toList();
   }
 

@@ -138,7 +138,12 @@ public final class Vocabulary {
   public static final String OWNER_UNIT = "https://samverkan.se/fhir/CodeSystem/owner-unit";
   /** Ours: {@code meta.tag} on an AuditEvent naming each care provider the access concerns. */
   public static final String AUDIT_CONCERNS = "https://samverkan.se/fhir/CodeSystem/audit-concerns";
-  /** Ours: {@code meta.security} on an AuditEvent saying how access was granted ({@code attested}). */
+  /**
+   * Ours: {@code meta.security} on an AuditEvent saying how access was granted when it rests on the
+   * reader's own word: {@code attested} marks an event in which data was shown because the reader
+   * itself recorded the care relation or the patient's consent (docs/security.md). Log reviewers
+   * search for it with {@code _security}.
+   */
   public static final String ACCESS_BASIS = "https://samverkan.se/fhir/CodeSystem/access-basis";
 
   // --- Ours: consent policies (docs/security.md) ---

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.interceptor.api.Hook;
@@ -56,7 +58,7 @@ class AccessLookupPrefetchTest extends FhirServerTest {
       IdType patient = create(TestPeople.patient());
       create(TestData.careTeam(patient, kommunRonneby));
       if (i % 2 == 0) {
-        create(TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+        create(TestData.consent(patient, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
         consenting.add(patient.getIdPart());
       }
       patients.add(patient.getIdPart());

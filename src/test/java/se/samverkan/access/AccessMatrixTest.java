@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import se.samverkan.auth.Caller;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -172,13 +174,13 @@ class AccessMatrixTest extends FhirServerTest {
     }
 
     if (situation.consent) {
-      createAs(vc, TestData.consent(patientRef, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+      createAs(vc, TestData.consent(patientRef, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
     }
     if (situation.sparr) {
-      createAs(vc, TestData.consent(patientRef, AccessPolicy.SPARR_POLICY, Consent.ConsentProvisionType.DENY));
+      createAs(vc, TestData.consent(patientRef, Vocabulary.SPARR_POLICY, Consent.ConsentProvisionType.DENY));
     }
     if (situation.refused) {
-      createAs(vc, TestData.consent(patientRef, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.DENY));
+      createAs(vc, TestData.consent(patientRef, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.DENY));
     }
     return new Fixture(patientId, pnr, conditionId, teamId, goalId);
   }
@@ -332,7 +334,7 @@ class AccessMatrixTest extends FhirServerTest {
     IdType patient = new IdType(f.patient());
 
     // A consent dated in the future is no fact: refused.
-    Consent future = TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT);
+    Consent future = TestData.consent(patient, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT);
     future.setDateTime(new java.util.Date(System.currentTimeMillis() + 365L * 24 * 3600 * 1000));
     HttpResponse<String> dated = send("POST", "/Consent", json(future), "Authorization", attacker);
     assertThat(dated.statusCode()).as(dated.body()).isEqualTo(422);
@@ -365,7 +367,7 @@ class AccessMatrixTest extends FhirServerTest {
     attackersOwn.add(squatterId);
     // ... shared with the region, so that the region sees two patients with that personnummer.
     attackersOwn.add(createAs(attacker, TestData.careTeam(new IdType(squatterId), new IdType(vcOrg))));
-    attackersOwn.add(createAs(attacker, TestData.consent(new IdType(squatterId), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    attackersOwn.add(createAs(attacker, TestData.consent(new IdType(squatterId), Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT)));
     assertThat(get("/" + squatterId, "Authorization", bearer(Reader.VC_RONNEBY)).statusCode())
         .as("the region is shown the squatter the attacker shared").isEqualTo(200);
@@ -382,14 +384,14 @@ class AccessMatrixTest extends FhirServerTest {
         .addRole().addCoding().setSystem(TestData.ROLE).setCode("samordningssjukskoterska-kommun");
     attackersOwn.add(createAs(attacker, team));
     attackersOwn.add(createAs(attacker,
-        TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.DENY)));
+        TestData.consent(patient, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.DENY)));
     assertOthersUnchanged(others, before, f, attackersOwn, situation + ", after the team and the forged refusal");
     assertThat(view(Reader.KOMMUN_KARLSKRONA, f)).as(situation + ": the attacker's own refusal binds itself")
         .doesNotContainAnyElementsOf(f.regionIds());
 
     // Its permit, recorded after: the attacker now attests both relation and consent, for itself.
     attackersOwn.add(createAs(attacker,
-        TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT)));
+        TestData.consent(patient, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT)));
     assertOthersUnchanged(others, before, f, attackersOwn, situation + ", after the attested permit");
     List<String> attackerSees = view(Reader.KOMMUN_KARLSKRONA, f);
     boolean ownerForbids = situation.refused || situation.sparr;
@@ -401,7 +403,7 @@ class AccessMatrixTest extends FhirServerTest {
       String reviewer = "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
           "system/AuditEvent.read");
       String flagged = body(get("/AuditEvent?patient=" + f.patient() + "&altid=kommun_karlskrona&_security="
-          + encode(se.samverkan.audit.AuditInterceptor.ACCESS_BASIS_SYSTEM + "|" + se.samverkan.audit.AuditInterceptor.ATTESTED_CODE),
+          + encode(Vocabulary.ACCESS_BASIS + "|" + se.samverkan.audit.AuditInterceptor.ATTESTED_CODE),
           "Authorization", reviewer));
       assertThat(flagged).as(situation + ": the region's log review finds the attested reads").contains("\"AuditEvent\"");
       String extract = body(get("/" + f.patient() + "/$access-log", "Authorization", reviewer));
@@ -436,7 +438,7 @@ class AccessMatrixTest extends FhirServerTest {
     String byPnr = "Patient?identifier=" + TestPeople.PERSONNUMMER + "|" + personnummer;
     CareTeam team = TestData.careTeam(new IdType("Patient", "x"), new IdType(organization));
     team.getSubject().setReference(byPnr);
-    Consent consent = TestData.consent(new IdType("Patient", "x"), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    Consent consent = TestData.consent(new IdType("Patient", "x"), Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT);
     consent.getPatient().setReference(byPnr);
     Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
@@ -518,14 +520,14 @@ class AccessMatrixTest extends FhirServerTest {
   @Test
   void protectedIdentityIsHiddenFromEveryoneOutsideTheOwningUnit() throws Exception {
     Patient person = TestPeople.patient();
-    person.getMeta().addSecurity(CareRelationConsentService.SECURITY_LABELS, "skyddadFolkbokforing", null);
+    person.getMeta().addSecurity(Vocabulary.SECURITY_LABEL, "skyddadFolkbokforing", null);
     person.addAddress().setCity("Ronneby").addLine("Hemliga vägen 1");
     String patientId = createAs(bearer(Reader.VC_RONNEBY), person);
     String family = person.getNameFirstRep().getFamily();
     CareTeam team = TestData.careTeam(new IdType(patientId), new IdType(kommunRonnebyOrg));
     createAs(bearer(Reader.VC_RONNEBY), team);
     createAs(bearer(Reader.VC_RONNEBY),
-        TestData.consent(new IdType(patientId), AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+        TestData.consent(new IdType(patientId), Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
 
     String owningUnit = body(get("/" + patientId, "Authorization", bearer(Reader.VC_RONNEBY)));
     assertThat(owningUnit).contains(family).contains("Hemliga vägen");

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import se.samverkan.auth.Caller;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,7 +54,7 @@ class LogReviewBoundaryTest extends FhirServerTest {
     String kommunOrganization = "Organization/" + idOf("Organization", Journeys.KOMMUN_RONNEBY);
     String regionsPatient = create(vc(), TestPeople.patient());
     create(vc(), TestData.careTeam(new IdType(regionsPatient), new IdType(kommunOrganization)));
-    create(vc(), TestData.consent(new IdType(regionsPatient), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    create(vc(), TestData.consent(new IdType(regionsPatient), Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT));
     String kommun = kommun();
     String kommunsPatient = create(kommun, TestPeople.patient());
@@ -83,7 +85,7 @@ class LogReviewBoundaryTest extends FhirServerTest {
     String patient = create(kommun, TestPeople.patient());
     String vcOrganization = "Organization/" + idOf("Organization", Journeys.VC_RONNEBY);
     create(kommun, TestData.careTeam(new IdType(patient), new IdType(vcOrganization)));
-    create(kommun, TestData.consent(new IdType(patient), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    create(kommun, TestData.consent(new IdType(patient), Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT));
     assertThat(get("/" + patient, "Authorization", vc()).statusCode()).isEqualTo(200);
 

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -33,15 +35,15 @@ class OwnershipTest extends FhirServerTest {
   @Test
   void aWriteIsOwnedByTheTokensCareProviderAndUnitWhateverThePayloadClaims() {
     Patient patient = TestPeople.patient();
-    patient.getMeta().addTag(Ownership.CARE_PROVIDER_SYSTEM, KOMMUN_KARLSKRONA, null);
-    patient.getMeta().addTag(Ownership.UNIT_SYSTEM, KOMMUN_KARLSKRONA, null);
+    patient.getMeta().addTag(Vocabulary.OWNER_CARE_PROVIDER, KOMMUN_KARLSKRONA, null);
+    patient.getMeta().addTag(Vocabulary.OWNER_UNIT, KOMMUN_KARLSKRONA, null);
 
     HttpResponse<String> created = send("POST", "/Patient", json(patient), "Authorization", vcRonneby);
 
     assertThat(created.statusCode()).isEqualTo(201);
     Patient stored = parse(Patient.class, created);
-    assertThat(tags(stored, Ownership.CARE_PROVIDER_SYSTEM)).containsExactly(TestTokens.REGION);
-    assertThat(tags(stored, Ownership.UNIT_SYSTEM)).containsExactly(VC_RONNEBY);
+    assertThat(tags(stored, Vocabulary.OWNER_CARE_PROVIDER)).containsExactly(TestTokens.REGION);
+    assertThat(tags(stored, Vocabulary.OWNER_UNIT)).containsExactly(VC_RONNEBY);
   }
 
   @Test
@@ -71,9 +73,9 @@ class OwnershipTest extends FhirServerTest {
 
     assertThat(update.statusCode()).isEqualTo(200);
     Patient after = parse(Patient.class, get(path, "Authorization", hospital));
-    assertThat(tags(after, Ownership.CARE_PROVIDER_SYSTEM)).containsExactly(TestTokens.REGION);
+    assertThat(tags(after, Vocabulary.OWNER_CARE_PROVIDER)).containsExactly(TestTokens.REGION);
     assertThat(after.getNameFirstRep().getFamily()).isEqualTo("Uppdaterad");
-    assertThat(tags(after, Ownership.UNIT_SYSTEM)).containsExactly(VC_RONNEBY);
+    assertThat(tags(after, Vocabulary.OWNER_UNIT)).containsExactly(VC_RONNEBY);
   }
 
   @Test
@@ -116,7 +118,7 @@ class OwnershipTest extends FhirServerTest {
     assertThat(hiddenMatches.headers().map().keySet()).isEqualTo(nothingMatches.headers().map().keySet());
     Patient created = parse(Patient.class, hiddenMatches);
     assertThat(created.getIdElement().getIdPart()).isNotEqualTo(theirs.getIdElement().getIdPart());
-    assertThat(tags(created, Ownership.CARE_PROVIDER_SYSTEM)).containsExactly(KOMMUN_KARLSKRONA);
+    assertThat(tags(created, Vocabulary.OWNER_CARE_PROVIDER)).containsExactly(KOMMUN_KARLSKRONA);
     assertThat(searchBundle("/Patient?identifier=" + identifier.replace("|", "%7C")).getEntry())
         .as("the region still sees exactly its own patient with that personnummer").hasSize(1)
         .allMatch(e -> e.getResource().getIdElement().getIdPart().equals(theirs.getIdElement().getIdPart()));

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -70,7 +72,7 @@ class PatientDataTypesTest extends FhirServerTest {
       assertHidden(reader, data, patient);
     }
 
-    createAs(vc, TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+    createAs(vc, TestData.consent(patient, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
     for (IdType id : data) {
       assertThat(get("/" + id.getValue(), "Authorization", ronneby).statusCode())
           .as("the kommun in the region's team, with the region's consent: " + id.getValue()).isEqualTo(200);
@@ -87,7 +89,7 @@ class PatientDataTypesTest extends FhirServerTest {
   void theKommunATaskIsAddressedToMayCloseItAndChangeNothingElse() {
     IdType patient = createAs(vc, TestPeople.patient());
     createAs(vc, TestData.careTeam(patient, ronnebyOrg));
-    createAs(vc, TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
+    createAs(vc, TestData.consent(patient, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT));
     Task task = new Task().setStatus(Task.TaskStatus.REQUESTED).setIntent(Task.TaskIntent.ORDER);
     task.setDescription("Inskrivningsmeddelande");
     task.setFor(new Reference(patient)).setOwner(new Reference(ronnebyOrg));

@@ -1,5 +1,7 @@
 package se.samverkan.access;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URLEncoder;
@@ -80,7 +82,7 @@ class ProtectedIdentityTest extends FhirServerTest {
     String doctor = "Dq" + letters(7);
 
     Patient person = TestPeople.patient();
-    person.getMeta().addSecurity(CareRelationConsentService.SECURITY_LABELS, "sekretessmarkering", null);
+    person.getMeta().addSecurity(Vocabulary.SECURITY_LABEL, "sekretessmarkering", null);
     person.getName().clear();
     person.addName().setFamily(family).addGiven(given);
     person.addAddress().setCity(city).addLine(street).setPostalCode(postalCode);
@@ -101,7 +103,7 @@ class ProtectedIdentityTest extends FhirServerTest {
     CareTeam team = TestData.careTeam(new IdType(patient), new IdType(kommunOrganization));
     team.getSubject().setDisplay(given + " " + family);
     String careTeam = createAs(vc(), team);
-    createAs(vc(), TestData.consent(new IdType(patient), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    createAs(vc(), TestData.consent(new IdType(patient), Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT));
     Condition condition = (Condition) fhirContext.newJsonParser()
         .parseResource(ProfileExamples.read("condition/examples/Condition-example-greta-heart-failure.json"));
@@ -196,10 +198,10 @@ class ProtectedIdentityTest extends FhirServerTest {
     person.addName().setFamily(family);
     String patient = createAs(vc(), person);
     createAs(vc(), TestData.careTeam(new IdType(patient), new IdType(kommunOrganization)));
-    createAs(vc(), TestData.consent(new IdType(patient), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    createAs(vc(), TestData.consent(new IdType(patient), Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT));
     Patient labelled = parse(Patient.class, get("/" + patient, "Authorization", vc()));
-    labelled.getMeta().addSecurity(CareRelationConsentService.SECURITY_LABELS, "skyddadFolkbokforing", null);
+    labelled.getMeta().addSecurity(Vocabulary.SECURITY_LABEL, "skyddadFolkbokforing", null);
     assertThat(send("PUT", "/" + patient, json(labelled), "Authorization", vc()).statusCode()).isEqualTo(200);
 
     for (String reader : outsiders()) {
@@ -281,7 +283,7 @@ class ProtectedIdentityTest extends FhirServerTest {
     Patient other = TestPeople.patient();
     String otherPatient = createAs(vc(), other);
     createAs(vc(), TestData.careTeam(new IdType(otherPatient), new IdType(kommunOrganization)));
-    createAs(vc(), TestData.consent(new IdType(otherPatient), AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    createAs(vc(), TestData.consent(new IdType(otherPatient), Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT));
     String both = "/Patient?_id=" + id(secret.patient()) + "," + id(otherPatient);
     String onlyOther = "/Patient?_id=no-such-patient-" + letters(6) + "," + id(otherPatient);

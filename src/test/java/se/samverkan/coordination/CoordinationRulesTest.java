@@ -1,5 +1,7 @@
 package se.samverkan.coordination;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -190,7 +192,7 @@ class CoordinationRulesTest extends FhirServerTest {
     screening.getMeta().addProfile("https://samverkan.se/fhir/StructureDefinition/SamverkanEDScreening");
     screening.addCategory().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/observation-category")
         .setCode("survey");
-    screening.getCode().addCoding().setSystem(CoordinationRules.INSTRUMENT_SYSTEM).setCode("ed-screening");
+    screening.getCode().addCoding().setSystem(Vocabulary.INSTRUMENT).setCode("ed-screening");
     screening.setSubject(new Reference(patient)).setEncounter(new Reference(visit));
     screening.setEffective(new org.hl7.fhir.r4.model.DateTimeType(new Date()));
     screening.setValue(new org.hl7.fhir.r4.model.BooleanType(included));

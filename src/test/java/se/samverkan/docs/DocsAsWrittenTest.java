@@ -1,5 +1,7 @@
 package se.samverkan.docs;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -134,7 +136,7 @@ class DocsAsWrittenTest extends FhirServerTest {
     inTheFiles.forEach((type, urls) -> expected.put(type, urls.size()));
     String journeyPatients = Stream.of(Journeys.ASTRID, Journeys.BERTIL, Journeys.CARL, Journeys.DAGNY)
         .map(p -> "Patient/" + idOf("Patient", p)).collect(Collectors.joining(","));
-    String ruleTasks = "/Task?patient=" + journeyPatients + "&identifier=" + CoordinationRules.RULE_IDENTIFIER_SYSTEM + "%7C";
+    String ruleTasks = "/Task?patient=" + journeyPatients + "&identifier=" + Vocabulary.COORDINATION_RULE + "%7C";
     // The rules run within a second or two of a write.
     int documentedTasks = documented.getOrDefault("Task", 0);
     int fromFiles = expected.getOrDefault("Task", 0);

@@ -1,5 +1,7 @@
 package se.samverkan.examples;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -125,7 +127,7 @@ class PopulationGeneratorTest {
     for (JsonNode patient : patients()) {
       JsonNode identifier = patient.path("identifier").get(0);
       String pnr = identifier.path("value").asText();
-      assertThat(identifier.path("system").asText()).isEqualTo(SwedishPersonIdentifiers.PERSONNUMMER);
+      assertThat(identifier.path("system").asText()).isEqualTo(Vocabulary.PERSONNUMMER);
       assertThat(SwedishPersonIdentifiers.problem(pnr, false)).as(pnr).isEmpty();
       assertThat(seen.add(pnr)).as("unique " + pnr).isTrue();
       assertThat(JOURNEY_PEOPLE).doesNotContain(pnr);

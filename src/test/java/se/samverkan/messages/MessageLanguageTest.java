@@ -1,5 +1,7 @@
 package se.samverkan.messages;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -223,7 +225,7 @@ class MessageLanguageTest extends FhirServerTest {
   private OperationOutcome.OperationOutcomeIssueComponent issue(HttpResponse<String> response, String id) {
     return outcome(response).getIssue().stream()
         .filter(i -> i.getDetails().getCoding().stream()
-            .anyMatch(c -> Messages.SYSTEM.equals(c.getSystem()) && id.equals(c.getCode())))
+            .anyMatch(c -> Vocabulary.MESSAGE.equals(c.getSystem()) && id.equals(c.getCode())))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no issue with message " + id + ": " + response.body()));
   }

@@ -1,5 +1,7 @@
 package se.samverkan.notify;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -64,7 +66,7 @@ class SubscriptionAccessTest extends FhirServerTest {
     IdType patient = create(TestPeople.patient(), "Authorization", authorization);
     create(TestData.careTeam(patient, kommunOrg), "Authorization", authorization);
     if (consent) {
-      create(TestData.consent(patient, AccessPolicy.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT),
+      create(TestData.consent(patient, Vocabulary.SHARED_DOCUMENTATION_POLICY, Consent.ConsentProvisionType.PERMIT),
           "Authorization", authorization);
     }
     return patient;

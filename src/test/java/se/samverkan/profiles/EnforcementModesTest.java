@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -55,7 +57,7 @@ class EnforcementModesTest extends FhirServerTest {
   /** A patient whose personnummer has a wrong check digit. */
   private static Patient brokenPatient(boolean declaresProfile) {
     Patient patient = new Patient();
-    patient.addIdentifier().setSystem(SwedishPersonIdentifiers.PERSONNUMMER).setValue("194005219822");
+    patient.addIdentifier().setSystem(Vocabulary.PERSONNUMMER).setValue("194005219822");
     if (declaresProfile) {
       patient.getMeta().addProfile(PATIENT_PROFILE);
     }

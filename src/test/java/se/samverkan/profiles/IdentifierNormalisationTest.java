@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -23,9 +25,9 @@ class IdentifierNormalisationTest extends FhirServerTest {
 
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     Patient stored = parse(Patient.class, created);
-    assertThat(stored.getIdentifierFirstRep().getSystem()).isEqualTo(SwedishPersonIdentifiers.PERSONNUMMER);
+    assertThat(stored.getIdentifierFirstRep().getSystem()).isEqualTo(Vocabulary.PERSONNUMMER);
     assertThat(stored.getIdentifierFirstRep().getValue()).isEqualTo(pnr);
-    Bundle found = parse(Bundle.class, get("/Patient?identifier=" + SwedishPersonIdentifiers.PERSONNUMMER + "%7C" + pnr));
+    Bundle found = parse(Bundle.class, get("/Patient?identifier=" + Vocabulary.PERSONNUMMER + "%7C" + pnr));
     assertThat(found.getEntry()).hasSize(1);
   }
 }

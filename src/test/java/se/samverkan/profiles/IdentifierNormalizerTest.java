@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
@@ -26,8 +28,8 @@ class IdentifierNormalizerTest {
     assertThat(patient.getIdentifier())
         .extracting(i -> i.getSystem() + "|" + i.getValue())
         .containsExactly(
-            SwedishPersonIdentifiers.PERSONNUMMER + "|194005219821",
-            SwedishPersonIdentifiers.SAMORDNINGSNUMMER + "|193611639885",
+            Vocabulary.PERSONNUMMER + "|194005219821",
+            Vocabulary.SAMORDNINGSNUMMER + "|193611639885",
             "urn:other|400521-9821");
   }
 
@@ -38,6 +40,6 @@ class IdentifierNormalizerTest {
 
     normalizer.normalise(organization);
 
-    assertThat(organization.getIdentifierFirstRep().getSystem()).isEqualTo(IdentifierNormalizer.HSA_ID);
+    assertThat(organization.getIdentifierFirstRep().getSystem()).isEqualTo(Vocabulary.HSA_ID);
   }
 }

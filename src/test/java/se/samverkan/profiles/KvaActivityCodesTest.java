@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +36,7 @@ import se.samverkan.support.ProfileExamples;
 class KvaActivityCodesTest extends FhirServerTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String KVA = KvaCode.SYSTEM;
+  private static final String KVA = Vocabulary.KVA;
   /** A row of KVA.md's table: | `CODE` | Title | ... */
   private static final Pattern ROW = Pattern.compile("^\\| `([A-Z]{2}\\d{3})` \\| ([^|]+?) \\|");
 

@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,8 +48,8 @@ class PatientsWithoutPersonnummerTest extends FhirServerTest {
         Arguments.of("Region Sörmland reservnummer (2)", "urn:oid:1.2.752.266.1.1.2", "18500101N123"),
         Arguments.of("Inera CareLink reservnummer", "urn:oid:1.2.752.129.2.1.3.2", "198108320014"),
         Arguments.of("LMA-nummer", "http://electronichealth.se/identifier/LMA-nummer", "LMA-12345678"),
-        Arguments.of("nationellt reservnummer, HL7 Sweden 1.1.0's example", SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER, "20210325K069"),
-        Arguments.of("nationellt reservnummer, the national form", SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER, "22950606-FH20"));
+        Arguments.of("nationellt reservnummer, HL7 Sweden 1.1.0's example", Vocabulary.NATIONELLT_RESERVNUMMER, "20210325K069"),
+        Arguments.of("nationellt reservnummer, the national form", Vocabulary.NATIONELLT_RESERVNUMMER, "22950606-FH20"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -66,7 +68,7 @@ class PatientsWithoutPersonnummerTest extends FhirServerTest {
         Arguments.of("Region Stockholm reservnummer not starting with 99", "https://uid.regionstockholm.se/reservnummer",
             "981981000010", "Region Stockholm"),
         Arguments.of("Region Stockholm (SLL) reservnummer not starting with 99", "urn:oid:1.2.752.97.3.1.3", "981981000010", "Region Stockholm"),
-        Arguments.of("nationellt reservnummer of another form", SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER, "2021-03-25", "nationellt reservnummer"));
+        Arguments.of("nationellt reservnummer of another form", Vocabulary.NATIONELLT_RESERVNUMMER, "2021-03-25", "nationellt reservnummer"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -1,5 +1,7 @@
 package se.samverkan.profiles;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -64,7 +66,7 @@ class SwedishPersonIdentifiersTest {
   @CsvSource({"22950606-FH20, true", "98240301AA06, true", "20210325K069, true", "22950606-IO20, false",
       "2295060-FH20, false", "20210325A069, false"})
   void nationalReservnummerFormat(String value, boolean valid) {
-    assertThat(SwedishPersonIdentifiers.reserveSystem(SwedishPersonIdentifiers.NATIONELLT_RESERVNUMMER).orElseThrow()
+    assertThat(SwedishPersonIdentifiers.reserveSystem(Vocabulary.NATIONELLT_RESERVNUMMER).orElseThrow()
         .accepts(value)).isEqualTo(valid);
   }
 

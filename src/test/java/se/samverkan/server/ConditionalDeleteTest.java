@@ -1,5 +1,7 @@
 package se.samverkan.server;
 
+import se.samverkan.vocabulary.Vocabulary;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -49,7 +51,7 @@ class ConditionalDeleteTest extends FhirServerTest {
     IdType kommunOrg = new IdType("Organization", idOf("Organization", Journeys.KOMMUN_RONNEBY));
     sharedPatient = create(TestPeople.patient(), "Authorization", region);
     create(TestData.careTeam(sharedPatient, kommunOrg), "Authorization", region);
-    create(TestData.consent(sharedPatient, AccessPolicy.SHARED_DOCUMENTATION_POLICY,
+    create(TestData.consent(sharedPatient, Vocabulary.SHARED_DOCUMENTATION_POLICY,
         Consent.ConsentProvisionType.PERMIT), "Authorization", region);
   }
 
