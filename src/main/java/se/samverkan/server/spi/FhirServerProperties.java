@@ -1,10 +1,13 @@
 package se.samverkan.server.spi;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Keys under {@code samverkan.fhir}.
+ * Keys under {@code samverkan.fhir}. Each default is the {@link DefaultValue} below and nowhere
+ * else: Spring Boot's configuration processor copies it into the configuration metadata, which
+ * README's Configuration table is checked against (ConfigurationTableTest).
  *
  * @param publicBaseUrl the base URL clients see, e.g. {@code https://samverkan.regionx.se/fhir}
  *     behind a proxy; blank means "as the request came in"
@@ -22,23 +25,18 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("samverkan.fhir")
 public record FhirServerProperties(
     String publicBaseUrl,
-    Integer defaultPageSize,
-    Integer maxPageSize,
-    Boolean openApi,
-    Integer scanLimit,
-    DataSize maxRequestSize,
-    Integer joinScanLimit) {
+    @DefaultValue("20") int defaultPageSize,
+    @DefaultValue("200") int maxPageSize,
+    @DefaultValue("true") boolean openApi,
+    @DefaultValue("10000") int scanLimit,
+    @DefaultValue("10MB") DataSize maxRequestSize,
+    @DefaultValue("2000") int joinScanLimit) {
 
   /** Where the FHIR endpoint is served. */
   public static final String FHIR_PATH = "/fhir";
 
+  /** No base URL of our own (unset or blank): HAPI takes it from each request. */
   public FhirServerProperties {
     publicBaseUrl = publicBaseUrl == null ? "" : publicBaseUrl.trim();
-    defaultPageSize = defaultPageSize == null ? 20 : defaultPageSize;
-    maxPageSize = maxPageSize == null ? 200 : maxPageSize;
-    openApi = openApi == null ? Boolean.TRUE : openApi;
-    scanLimit = scanLimit == null ? 10_000 : scanLimit;
-    maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(10) : maxRequestSize;
-    joinScanLimit = joinScanLimit == null ? 2_000 : joinScanLimit;
   }
 }
