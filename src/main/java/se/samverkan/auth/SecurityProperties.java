@@ -43,7 +43,7 @@ public record SecurityProperties(
    * @param clients one client per example organization (listed in {@code application.yaml})
    */
   public record DevIssuer(
-      @DefaultValue("true") boolean enabled,
+      @DefaultValue("true") Boolean enabled,
       @DefaultValue(DevIssuer.ISSUER) String issuer,
       @DefaultValue(DevIssuer.SECRET) String secret,
       List<Client> clients) {

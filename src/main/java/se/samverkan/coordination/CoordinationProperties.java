@@ -30,7 +30,7 @@ public record CoordinationProperties(
 
   /** What every rule has: whether it creates Tasks, and the deadline counted from its event. */
   public sealed interface Rule permits AdmissionNotice, SipCall, EdFollowUp, DischargeFollowUp {
-    boolean enabled();
+    Boolean enabled();
 
     Duration dueAfter();
   }
@@ -39,27 +39,27 @@ public record CoordinationProperties(
    * @param enabled whether an inpatient admission creates inskrivningsmeddelande Tasks
    * @param dueAfter the deadline, counted from the admission
    */
-  public record AdmissionNotice(@DefaultValue("true") boolean enabled, @DefaultValue("24h") Duration dueAfter)
+  public record AdmissionNotice(@DefaultValue("true") Boolean enabled, @DefaultValue("24h") Duration dueAfter)
       implements Rule {}
 
   /**
    * @param enabled whether utskrivningsklar creates a Task to call to SIP
    * @param dueAfter the deadline, counted from utskrivningsklar
    */
-  public record SipCall(@DefaultValue("true") boolean enabled, @DefaultValue("3d") Duration dueAfter)
+  public record SipCall(@DefaultValue("true") Boolean enabled, @DefaultValue("3d") Duration dueAfter)
       implements Rule {}
 
   /**
    * @param enabled whether an ED visit of an included patient creates a follow-up Task
    * @param dueAfter the deadline, counted from the end of the ED visit
    */
-  public record EdFollowUp(@DefaultValue("true") boolean enabled, @DefaultValue("3d") Duration dueAfter)
+  public record EdFollowUp(@DefaultValue("true") Boolean enabled, @DefaultValue("3d") Duration dueAfter)
       implements Rule {}
 
   /**
    * @param enabled whether a discharge of a patient in a care team creates a follow-up Task
    * @param dueAfter the deadline, counted from the discharge
    */
-  public record DischargeFollowUp(@DefaultValue("true") boolean enabled, @DefaultValue("3d") Duration dueAfter)
+  public record DischargeFollowUp(@DefaultValue("true") Boolean enabled, @DefaultValue("3d") Duration dueAfter)
       implements Rule {}
 }

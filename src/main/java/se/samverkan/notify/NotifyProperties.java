@@ -26,7 +26,7 @@ public record NotifyProperties(
     @DefaultValue("1s") Duration pollInterval,
     @DefaultValue("5s") Duration firstRetry,
     @DefaultValue("10m") Duration maxRetry,
-    @DefaultValue("5") int failingAfter,
+    @DefaultValue("5") Integer failingAfter,
     @DefaultValue("10s") Duration timeout,
     List<String> allowedEndpoints) {
 

@@ -15,7 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("samverkan.storage")
 public record StorageProperties(
-    @DefaultValue("migrate") SchemaMode schema, @DefaultValue("true") boolean allowDelete) {
+    @DefaultValue("migrate") SchemaMode schema, @DefaultValue("true") Boolean allowDelete) {
 
   public enum SchemaMode {
     MIGRATE,
