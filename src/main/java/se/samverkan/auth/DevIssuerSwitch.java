@@ -1,5 +1,6 @@
 package se.samverkan.auth;
 
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
 /**
@@ -17,7 +18,10 @@ final class DevIssuerSwitch {
 
   static boolean isOn(Environment env) {
     String jwt = "spring.security.oauth2.resourceserver.jwt.";
-    return env.getProperty("samverkan.security.dev-issuer.enabled", Boolean.class, true)
+    // Bound as the bean will be, so that the default is SecurityProperties' and written once;
+    // a condition runs before any @ConfigurationProperties bean exists.
+    SecurityProperties security = Binder.get(env).bindOrCreate("samverkan.security", SecurityProperties.class);
+    return security.devIssuer().enabled()
         && env.getProperty(jwt + "issuer-uri", "").isBlank()
         && env.getProperty(jwt + "jwk-set-uri", "").isBlank()
         && env.getProperty(jwt + "public-key-location", "").isBlank();

@@ -2,11 +2,15 @@ package se.samverkan.auth;
 
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Keys under {@code samverkan.security}. Tokens from an external issuer are configured with Spring
  * Boot's own keys ({@code spring.security.oauth2.resourceserver.jwt.issuer-uri} or
- * {@code jwk-set-uri}); setting either switches the development issuer off.
+ * {@code jwk-set-uri}); setting either switches the development issuer off. Each default is the
+ * {@link DefaultValue} below (a blank value counts as unset, as it did before the defaults moved
+ * here) except the development clients: a list of records, which {@code @DefaultValue} cannot
+ * write, so they stay in {@code application.yaml} (ConfigurationTableTest knows).
  *
  * @param devIssuer the development token issuer (embedded default only)
  * @param emergencyHeader the request header in which a caller states the reason for emergency
@@ -16,28 +20,40 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     (metrics, build info): a monitoring system's, not a journal system's
  */
 @ConfigurationProperties("samverkan.security")
-public record SecurityProperties(DevIssuer devIssuer, String emergencyHeader, String tokenEndpoint,
-    String operationsScope) {
+public record SecurityProperties(
+    @DefaultValue DevIssuer devIssuer,
+    @DefaultValue(SecurityProperties.EMERGENCY_HEADER) String emergencyHeader,
+    String tokenEndpoint,
+    @DefaultValue(SecurityProperties.OPERATIONS_SCOPE) String operationsScope) {
+
+  static final String EMERGENCY_HEADER = "X-Emergency-Access-Reason";
+  static final String OPERATIONS_SCOPE = "operations";
 
   public SecurityProperties {
     tokenEndpoint = tokenEndpoint == null ? "" : tokenEndpoint.trim();
-    operationsScope = operationsScope == null || operationsScope.isBlank() ? "operations" : operationsScope.trim();
-    devIssuer = devIssuer == null ? new DevIssuer(null, null, null, null) : devIssuer;
-    emergencyHeader = emergencyHeader == null || emergencyHeader.isBlank()
-        ? "X-Emergency-Access-Reason" : emergencyHeader;
+    operationsScope = operationsScope == null || operationsScope.isBlank() ? OPERATIONS_SCOPE : operationsScope.trim();
+    devIssuer = devIssuer == null ? new DevIssuer(true, null, null, null) : devIssuer;
+    emergencyHeader = emergencyHeader == null || emergencyHeader.isBlank() ? EMERGENCY_HEADER : emergencyHeader;
   }
 
   /**
    * @param enabled whether the development issuer runs (only when no external issuer is set)
    * @param issuer the {@code iss} its tokens carry and the resource server expects
    * @param secret the client secret shared by every development client
-   * @param clients one client per example organization
+   * @param clients one client per example organization (listed in {@code application.yaml})
    */
-  public record DevIssuer(Boolean enabled, String issuer, String secret, List<Client> clients) {
+  public record DevIssuer(
+      @DefaultValue("true") Boolean enabled,
+      @DefaultValue(DevIssuer.ISSUER) String issuer,
+      @DefaultValue(DevIssuer.SECRET) String secret,
+      List<Client> clients) {
+
+    static final String ISSUER = "http://localhost:8080/dev-issuer";
+    static final String SECRET = "dev-only";
+
     public DevIssuer {
-      enabled = enabled == null ? Boolean.TRUE : enabled;
-      issuer = issuer == null || issuer.isBlank() ? "http://localhost:8080/dev-issuer" : issuer;
-      secret = secret == null || secret.isBlank() ? "dev-only" : secret;
+      issuer = issuer == null || issuer.isBlank() ? ISSUER : issuer;
+      secret = secret == null || secret.isBlank() ? SECRET : secret;
       clients = clients == null ? List.of() : List.copyOf(clients);
     }
   }

@@ -3,10 +3,11 @@ package se.samverkan.notify;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Keys under {@code samverkan.notify}: how rest-hook notifications are delivered
- * (docs/notifications.md).
+ * (docs/notifications.md). Each default is the {@link DefaultValue} below and nowhere else.
  *
  * @param pollInterval how often the delivery worker looks for notifications that are due
  * @param firstRetry the wait after the first failed attempt; each further failure doubles it
@@ -22,15 +23,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("samverkan.notify")
 public record NotifyProperties(
-    Duration pollInterval, Duration firstRetry, Duration maxRetry, Integer failingAfter, Duration timeout,
+    @DefaultValue("1s") Duration pollInterval,
+    @DefaultValue("5s") Duration firstRetry,
+    @DefaultValue("10m") Duration maxRetry,
+    @DefaultValue("5") Integer failingAfter,
+    @DefaultValue("10s") Duration timeout,
     List<String> allowedEndpoints) {
 
   public NotifyProperties {
-    pollInterval = pollInterval == null ? Duration.ofSeconds(1) : pollInterval;
-    firstRetry = firstRetry == null ? Duration.ofSeconds(5) : firstRetry;
-    maxRetry = maxRetry == null ? Duration.ofMinutes(10) : maxRetry;
-    failingAfter = failingAfter == null ? 5 : failingAfter;
-    timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
     allowedEndpoints = allowedEndpoints == null ? List.of() : List.copyOf(allowedEndpoints);
   }
 

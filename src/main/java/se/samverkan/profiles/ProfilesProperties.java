@@ -1,6 +1,7 @@
 package se.samverkan.profiles;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Keys under {@code samverkan.profiles}.
@@ -11,15 +12,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     checked, against the profiles they name; {@code off}: no profile checks on write
  */
 @ConfigurationProperties("samverkan.profiles")
-public record ProfilesProperties(Enforcement enforcement) {
+public record ProfilesProperties(@DefaultValue("strict") Enforcement enforcement) {
 
   public enum Enforcement {
     STRICT,
     DECLARED,
     OFF
-  }
-
-  public ProfilesProperties {
-    enforcement = enforcement == null ? Enforcement.STRICT : enforcement;
   }
 }

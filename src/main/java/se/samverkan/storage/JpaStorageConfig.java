@@ -91,6 +91,8 @@ public class JpaStorageConfig {
     // The schema must be current before Hibernate or any HAPI service touches a table.
     if (storageProperties.schema() == StorageProperties.SchemaMode.MIGRATE) {
       SchemaMigration.run(dataSource);
+    } else {
+      SchemaMigration.requireOwnTables(dataSource);
     }
 
     LocalContainerEntityManagerFactoryBean factory =

@@ -1,9 +1,12 @@
 package se.samverkan.storage;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Keys under {@code samverkan.storage}.
+ * Keys under {@code samverkan.storage}. Each default is the {@link DefaultValue} below and nowhere
+ * else. {@code samverkan.storage.h2-file} is not here: the datasource URL in
+ * {@code application.yaml} reads it, so its default is written there.
  *
  * @param schema how the database schema is created and upgraded: {@code migrate} runs HAPI's own
  *     migration tasks at start-up (the same ones as {@code hapi-fhir-cli migrate-database});
@@ -11,15 +14,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param allowDelete whether clients may delete resources (history stays; nothing is expunged)
  */
 @ConfigurationProperties("samverkan.storage")
-public record StorageProperties(SchemaMode schema, Boolean allowDelete) {
+public record StorageProperties(
+    @DefaultValue("migrate") SchemaMode schema, @DefaultValue("true") Boolean allowDelete) {
 
   public enum SchemaMode {
     MIGRATE,
     NONE
-  }
-
-  public StorageProperties {
-    schema = schema == null ? SchemaMode.MIGRATE : schema;
-    allowDelete = allowDelete == null ? Boolean.TRUE : allowDelete;
   }
 }

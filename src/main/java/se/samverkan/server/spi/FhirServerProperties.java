@@ -1,10 +1,16 @@
 package se.samverkan.server.spi;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Keys under {@code samverkan.fhir}.
+ * Keys under {@code samverkan.fhir}. Each default is the {@link DefaultValue} below and nowhere
+ * else: Spring Boot's configuration processor copies it into the configuration metadata, which
+ * README's Configuration table is checked against (ConfigurationTableTest). Numbers and switches
+ * are wrapper types, here and in the other records: a blank value ({@code SAMVERKAN_FHIR_MAX_PAGE_SIZE=})
+ * converts to null, for which Spring Boot's binder takes the {@code @DefaultValue}, as the records'
+ * constructors did before; a primitive would stop the start on it instead.
  *
  * @param publicBaseUrl the base URL clients see, e.g. {@code https://samverkan.regionx.se/fhir}
  *     behind a proxy; blank means "as the request came in"
@@ -22,23 +28,21 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("samverkan.fhir")
 public record FhirServerProperties(
     String publicBaseUrl,
-    Integer defaultPageSize,
-    Integer maxPageSize,
-    Boolean openApi,
-    Integer scanLimit,
-    DataSize maxRequestSize,
-    Integer joinScanLimit) {
+    @DefaultValue("20") Integer defaultPageSize,
+    @DefaultValue("200") Integer maxPageSize,
+    @DefaultValue("true") Boolean openApi,
+    @DefaultValue("10000") Integer scanLimit,
+    // 10MB holds a transaction of some 4,000 to 7,000 resources (1.4 to 2.5 kB each, as
+    // examples/ and the population generator write them).
+    @DefaultValue("10MB") DataSize maxRequestSize,
+    // A kommun's _has over observations it may not see ran 60-140 s before this limit existed.
+    @DefaultValue("2000") Integer joinScanLimit) {
 
   /** Where the FHIR endpoint is served. */
   public static final String FHIR_PATH = "/fhir";
 
+  /** No base URL of our own (unset or blank): HAPI takes it from each request. */
   public FhirServerProperties {
     publicBaseUrl = publicBaseUrl == null ? "" : publicBaseUrl.trim();
-    defaultPageSize = defaultPageSize == null ? 20 : defaultPageSize;
-    maxPageSize = maxPageSize == null ? 200 : maxPageSize;
-    openApi = openApi == null ? Boolean.TRUE : openApi;
-    scanLimit = scanLimit == null ? 10_000 : scanLimit;
-    maxRequestSize = maxRequestSize == null ? DataSize.ofMegabytes(10) : maxRequestSize;
-    joinScanLimit = joinScanLimit == null ? 2_000 : joinScanLimit;
   }
 }
