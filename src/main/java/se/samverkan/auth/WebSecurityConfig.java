@@ -8,7 +8,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -51,7 +50,9 @@ public class WebSecurityConfig {
             .requestMatchers("/error").permitAll()
             .anyRequest().authenticated())
         .oauth2ResourceServer(oauth -> oauth
-            .jwt(Customizer.withDefaults())
+            // The issuer's decoder (Spring Boot's for an external issuer, or the development one),
+            // asked once per token rather than once per request (VerifiedTokens says why).
+            .jwt(jwt -> jwt.decoder(new VerifiedTokens(decoder.getObject())))
             .authenticationEntryPoint(errors)
             .accessDeniedHandler(errors))
         .exceptionHandling(e -> e.authenticationEntryPoint(errors).accessDeniedHandler(errors));
