@@ -18,17 +18,19 @@ public class TokenEndpoints {
   static final String DEV_TOKEN_PATH = "/oauth2/token";
   static final String DEV_JWKS_PATH = "/oauth2/jwks";
 
-  private final Environment env;
+  private final boolean development;
   private final SecurityProperties properties;
 
   public TokenEndpoints(Environment env, SecurityProperties properties) {
-    this.env = env;
+    // Decided once: the settings do not change while the server runs, and the answer is asked
+    // for on every 401 (binding the settings each time cost work an unauthenticated caller chose).
+    this.development = DevIssuerSwitch.isOn(env);
     this.properties = properties;
   }
 
   /** Whether tokens come from the development issuer inside this server. */
   public boolean development() {
-    return DevIssuerSwitch.isOn(env);
+    return development;
   }
 
   /** The token endpoint for a client that reaches this server at {@code root} (scheme://host:port), if known. */
