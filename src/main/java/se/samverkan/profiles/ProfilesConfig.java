@@ -14,6 +14,7 @@ import ca.uhn.fhir.validation.IValidatorModule;
 import jakarta.annotation.PostConstruct;
 import java.util.List;
 import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.r5.utils.validation.constants.ReferenceValidationPolicy;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -59,6 +60,11 @@ public class ProfilesConfig {
     // Profiles restrict reference targets (a SIP activity's performer is an Organization): check
     // the type of every local reference whose target exists.
     validationSettings.setLocalReferenceValidationDefaultPolicy(ReferenceValidationPolicy.CHECK_TYPE_IF_EXISTS);
+    // ... and learn that type from the reference rather than by reading the target (ReferenceTypeFetcher).
+    if (instanceValidator instanceof FhirInstanceValidator validator) {
+      validator.setValidatorResourceFetcher(
+          new ReferenceTypeFetcher(validator.getValidatorResourceFetcher(), fhirContext));
+    }
     UnknownCodeSystemWarningValidationSupport unknownSystems =
         new UnknownCodeSystemWarningValidationSupport(fhirContext);
     unknownSystems.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
