@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.CanonicalType;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -72,6 +73,11 @@ public class ProfileCatalog {
   public Set<String> urls() {
     all();
     return urls;
+  }
+
+  /** Our profiles of one resource type. */
+  public Set<String> urlsOf(String type) {
+    return all().stream().filter(p -> p.type().equals(type)).map(Profile::url).collect(Collectors.toUnmodifiableSet());
   }
 
   /** The most specific of our profiles that applies to the resource, if its type has any. */

@@ -6,6 +6,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
@@ -37,12 +38,16 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
   private final ProfileCatalog catalog;
   private final FhirValidator validator;
   private final FhirContext fhirContext;
+  private final IParser prettyJson;
+  private final ValidationMemo memo;
 
-  public ProfileEnforcementInterceptor(
-      ProfilesProperties properties, ProfileCatalog catalog, FhirContext fhirContext, SamverkanValidator module) {
+  public ProfileEnforcementInterceptor(ProfilesProperties properties, ProfileCatalog catalog, FhirContext fhirContext,
+      SamverkanValidator module, ValidationMemo memo) {
     this.mode = properties.enforcement();
     this.catalog = catalog;
     this.fhirContext = fhirContext;
+    this.prettyJson = fhirContext.newJsonParser().setPrettyPrint(true);
+    this.memo = memo;
     this.validator = fhirContext.newValidator();
     this.validator.registerValidatorModule(module);
   }
@@ -65,23 +70,15 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
     if (profiles.isEmpty()) {
       return;
     }
-    // HAPI keeps the request body beside the parsed resource and would validate that; what is
-    // stored is the resource as interceptors (e.g. IdentifierNormalizer) have left it.
-    ResourceUtil.clearRawStringFromResource(resource);
-    // That leaves the body's encoding recorded: for an XML request the validator would then read
-    // the resource it encodes as JSON as XML and refuse every XML write ("not valid XML").
-    ResourceUtil.addRawDataToResource(resource, EncodingEnum.JSON, null);
-    ValidationOptions options = new ValidationOptions();
-    profiles.forEach(options::addProfile);
-    ValidationResult result = validator.validateWithResult(resource, options);
-    List<SingleValidationMessage> errors = result.getMessages().stream()
+    List<SingleValidationMessage> messages = judge(resource, profiles);
+    List<SingleValidationMessage> errors = messages.stream()
         .filter(m -> m.getSeverity() != null && m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal())
         .toList();
     if (errors.isEmpty()) {
       // A stored resource's warnings (a birthDate other than the personnummer's, a code the server
       // cannot check) go into the OperationOutcome a client gets with Prefer: return=OperationOutcome,
       // by HAPI's own mechanism (ValidationResultEnrichingInterceptor#addValidationResultToRequestDetails, 8.8).
-      List<SingleValidationMessage> warnings = result.getMessages().stream()
+      List<SingleValidationMessage> warnings = messages.stream()
           .filter(m -> m.getSeverity() == ResultSeverityEnum.WARNING)
           .toList();
       if (!warnings.isEmpty()) {
@@ -97,5 +94,26 @@ public class ProfileEnforcementInterceptor implements ServerInterceptor {
             .setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
             .setCode(OperationOutcome.IssueType.INFORMATIONAL)
             .setDiagnostics(Messages.english(Message.DOES_NOT_CONFORM, resource.fhirType(), String.join(", ", profiles)))));
+  }
+
+  /** The validator's messages on the resource against these profiles, reused where the memo may. */
+  List<SingleValidationMessage> judge(Resource resource, Set<String> profiles) {
+    // HAPI keeps the request body beside the parsed resource and would validate that; what is
+    // stored is the resource as interceptors (e.g. IdentifierNormalizer) have left it. It is
+    // validated as pretty-printed JSON, which the validator then reads instead of encoding the
+    // resource itself: a message's line and column depend on the structure only (ValidationMemo).
+    // The encoding is recorded too: for an XML request the validator would otherwise read the
+    // JSON as XML and refuse every XML write ("not valid XML").
+    String json = prettyJson.encodeResourceToString(resource);
+    ValidationOptions options = new ValidationOptions();
+    profiles.forEach(options::addProfile);
+    try {
+      return memo.messages(json, profiles, () -> {
+        ResourceUtil.addRawDataToResource(resource, EncodingEnum.JSON, json);
+        return validator.validateWithResult(resource, options).getMessages();
+      });
+    } finally {
+      ResourceUtil.addRawDataToResource(resource, EncodingEnum.JSON, null);
+    }
   }
 }

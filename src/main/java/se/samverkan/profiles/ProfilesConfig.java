@@ -74,9 +74,15 @@ public class ProfilesConfig {
   }
 
   @Bean
-  public ProfileEnforcementInterceptor profileEnforcementInterceptor(
-      ProfilesProperties properties, ProfileCatalog catalog, FhirContext fhirContext, SamverkanValidator validator) {
-    return new ProfileEnforcementInterceptor(properties, catalog, fhirContext, validator);
+  public ProfileEnforcementInterceptor profileEnforcementInterceptor(ProfilesProperties properties,
+      ProfileCatalog catalog, FhirContext fhirContext, SamverkanValidator validator, ValidationMemo memo) {
+    return new ProfileEnforcementInterceptor(properties, catalog, fhirContext, validator, memo);
+  }
+
+  /** Write-time verdicts on our Observation profiles, reused (ValidationMemo says when and why). */
+  @Bean
+  public ValidationMemo validationMemo(ProfileCatalog catalog, FhirContext fhirContext) {
+    return new ValidationMemo(() -> catalog.urlsOf("Observation"), fhirContext.getResourceTypes());
   }
 
   /**

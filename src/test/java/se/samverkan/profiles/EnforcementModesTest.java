@@ -22,6 +22,7 @@ class EnforcementModesTest extends FhirServerTest {
   @Autowired ProfileCatalog catalog;
   @Autowired SamverkanValidator validator;
   @Autowired ProfilesProperties configured;
+  @Autowired ValidationMemo memo;
 
   @Test
   void strictIsTheDefault() {
@@ -51,7 +52,7 @@ class EnforcementModesTest extends FhirServerTest {
   }
 
   private ProfileEnforcementInterceptor enforcer(ProfilesProperties.Enforcement mode) {
-    return new ProfileEnforcementInterceptor(new ProfilesProperties(mode), catalog, fhirContext, validator);
+    return new ProfileEnforcementInterceptor(new ProfilesProperties(mode), catalog, fhirContext, validator, memo);
   }
 
   /** A patient whose personnummer has a wrong check digit. */
