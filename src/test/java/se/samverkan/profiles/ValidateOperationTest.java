@@ -55,6 +55,27 @@ class ValidateOperationTest extends FhirServerTest {
   }
 
   /**
+   * The validator learns a local reference's type from the reference (ReferenceTypeFetcher), not by
+   * reading the target: a subject that names an Organization is the wrong type whether or not one
+   * with that id exists. Before, a missing target's type went unchecked and validation passed.
+   */
+  @Test
+  void aReferenceOfTheWrongTypeIsRefusedWhetherOrNotItsTargetExists() {
+    String weight = ProfileExamples.read("observation/examples/Observation-example-body-weight.json");
+    String toNoOrganization = weight.replace("\"Patient/example-greta\"", "\"Organization/no-such-organization\"");
+    assertThat(toNoOrganization).isNotEqualTo(weight);
+
+    HttpResponse<String> missing = send("POST", "/Observation/$validate", toNoOrganization);
+    HttpResponse<String> valid = send("POST", "/Observation/$validate", weight);
+
+    assertThat(outcome(missing).getIssue())
+        .as(missing.body())
+        .filteredOn(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR)
+        .anySatisfy(i -> assertThat(i.getExpression()).anyMatch(e -> e.getValue().startsWith("Observation.subject")));
+    assertThat(outcome(valid).getIssue()).noneMatch(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR);
+  }
+
+  /**
    * Without {@code ?profile=}, $validate judges by the profile a write would apply (here the care
    * plan profile its category selects), so "valid" means "a POST would store it".
    */
