@@ -106,16 +106,37 @@ server_start() {
     --samverkan.security.dev-issuer.issuer="http://localhost:$PORT/dev-issuer" \
     "${db_args[@]}" "${SERVER_ARGS[@]}" >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
+  await_ready "$started" "http://localhost:$PORT/actuator/health/readiness" "$WORK/server.log"
+}
+
+# Waits until the URL answers 200 (polled every 0.1 s) and sets SERVER_START_SECONDS from the launch
+# time (date +%s%N) given; exits if $SERVER_PID dies or SERVER_START_TIMEOUT passes first.
+await_ready() {
+  local started=$1 url=$2 log=$3
   local deadline=$((started + SERVER_START_TIMEOUT * 1000000000))
   while (($(date +%s%N) < deadline)); do
-    if curl -sf -o /dev/null --max-time 2 "http://localhost:$PORT/actuator/health/readiness"; then
+    if curl -sf -o /dev/null --max-time 2 "$url"; then
       SERVER_START_SECONDS=$(awk -v ns=$(($(date +%s%N) - started)) 'BEGIN {printf "%.1f", ns / 1e9}')
       return 0
     fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$ME: the server exited while starting; see $WORK/server.log"; exit 1; }
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "$ME: the server exited while starting; see $log"; exit 1; }
     sleep 0.1
   done
-  echo "$ME: the server did not become ready within $SERVER_START_TIMEOUT s; see $WORK/server.log"; exit 1
+  echo "$ME: the server did not become ready within $SERVER_START_TIMEOUT s; see $log"; exit 1
+}
+
+# A peer (bench/run --peer): another FHIR server, any executable war or jar, started as
+#   java $SERVER_JAVA_OPTS -jar $1 "${PEER_ARGS[@]}"   (its log in $WORK/peer.log)
+# and ready when $2 (its CapabilityStatement, which a FHIR server answers once it serves) answers 200;
+# sets SERVER_PID and SERVER_START_SECONDS like server_start, so server_stop stops it.
+peer_start() {
+  local started
+  port_free "$PORT"
+  started=$(date +%s%N)
+  # shellcheck disable=SC2086 # the JVM options are words
+  java $SERVER_JAVA_OPTS -jar "$1" "${PEER_ARGS[@]}" >>"$WORK/peer.log" 2>&1 &
+  SERVER_PID=$!
+  await_ready "$started" "$2" "$WORK/peer.log"
 }
 
 # Stops the server gracefully (SIGTERM; SIGKILL after 60 s) and waits for it to go.

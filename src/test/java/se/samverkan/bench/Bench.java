@@ -22,12 +22,15 @@ import se.samverkan.journey.PopulationGenerator;
  * The benchmark driver that bench/run calls, one step at a time (bench/README.md):
  * <pre>
  *   generate --patients N [--per-bundle P] --seed S --county examples/00-county.json --dir D --results F
- *   ingest   --base URL --dir D --clients C --timeout-seconds T --client ID --ids F --results F
+ *   ingest   --base URL --dir D --clients C --timeout-seconds T --client ID --ids F --results F [--peer yes]
  *   query    --base URL --ids F --clients C --seconds S --warm-up-seconds W --timeout-seconds T
- *            --queries all|name,… --seed S --client ID --results F
- *   report   --results F --out report.md
+ *            --queries all|name,… --seed S --client ID --results F [--peer yes]
+ *   report   --results F [--peer-results F] --out report.md
  * </pre>
  * Each step appends its figures to the results file ({@link Results}); report makes the markdown.
+ * {@code --peer yes}: the server is another FHIR server (bench/run --peer): no token is sent and only
+ * the plain-FHIR query kinds run; its figures go to a results file of their own, which report
+ * puts next to Samverkan's.
  */
 public final class Bench {
 
@@ -50,7 +53,8 @@ public final class Bench {
           Integer.parseInt(o.getOrDefault("per-bundle", "1")), Long.parseLong(o.get("seed")),
           Path.of(o.get("county")), Path.of(o.get("dir")), Path.of(o.get("results")), out);
       case "ingest" -> {
-        BenchHttp http = new BenchHttp(o.get("base"), o.getOrDefault("client", "region-blekinge"), SECRET);
+        BenchHttp http = peer(o) ? BenchHttp.withoutToken(o.get("base"))
+            : new BenchHttp(o.get("base"), o.getOrDefault("client", "region-blekinge"), SECRET);
         Ingest.Result result = ingest(http, Path.of(o.get("dir")), Integer.parseInt(o.get("clients")),
             Duration.ofSeconds(Long.parseLong(o.get("timeout-seconds"))), Path.of(o.get("ids")),
             Path.of(o.get("results")), out);
@@ -59,15 +63,17 @@ public final class Bench {
         }
       }
       case "query" -> {
-        BenchHttp http = new BenchHttp(o.get("base"), o.getOrDefault("client", "vc-ronneby"), SECRET);
-        queries(http, Population.read(Path.of(o.get("ids"))), o.getOrDefault("queries", "all"),
+        BenchHttp http = peer(o) ? BenchHttp.withoutToken(o.get("base"))
+            : new BenchHttp(o.get("base"), o.getOrDefault("client", "vc-ronneby"), SECRET);
+        queries(http, Population.read(Path.of(o.get("ids"))), o.getOrDefault("queries", "all"), peer(o),
             Integer.parseInt(o.get("clients")), Duration.ofSeconds(Long.parseLong(o.get("warm-up-seconds"))),
             Duration.ofSeconds(Long.parseLong(o.get("seconds"))),
             Duration.ofSeconds(Long.parseLong(o.get("timeout-seconds"))), Long.parseLong(o.get("seed")),
             Path.of(o.get("results")), out);
       }
       case "report" -> {
-        String report = BenchReport.render(Results.read(Path.of(o.get("results"))));
+        String report = BenchReport.render(Results.read(Path.of(o.get("results"))),
+            o.containsKey("peer-results") ? Results.read(Path.of(o.get("peer-results"))) : null);
         Files.writeString(Path.of(o.get("out")), report, StandardCharsets.UTF_8);
         out.print(report);
       }
@@ -119,15 +125,22 @@ public final class Bench {
     figures.put("ingest.after-warm-up-seconds", Results.number(r.afterWarmUpSeconds(), 3));
     figures.put("ingest.after-warm-up-rate", Results.number(r.afterWarmUpRate(), 2));
     figures.put("ingest.patients-found", found);
+    if (!r.firstFailure().isEmpty()) {
+      figures.put("ingest.first-failure", r.firstFailure());
+    }
     Results.append(results, figures);
     return r;
   }
 
-  static List<QueryPhase.Result> queries(BenchHttp http, Population population, String names, int clients,
-      Duration warmUp, Duration measured, Duration timeout, long seed, Path results, PrintStream out)
+  private static boolean peer(Map<String, String> options) {
+    return "yes".equals(options.get("peer"));
+  }
+
+  static List<QueryPhase.Result> queries(BenchHttp http, Population population, String names, boolean peer,
+      int clients, Duration warmUp, Duration measured, Duration timeout, long seed, Path results, PrintStream out)
       throws InterruptedException {
-    List<WorklistQueries.Query> chosen =
-        names.equals("none") ? List.of() : WorklistQueries.select(WorklistQueries.all(population, WorklistQueries.now()), names);
+    List<WorklistQueries.Query> chosen = names.equals("none") ? List.of()
+        : WorklistQueries.select(WorklistQueries.all(population, WorklistQueries.now(), peer), names, peer);
     List<QueryPhase.Result> done = new ArrayList<>();
     for (WorklistQueries.Query query : chosen) {
       out.printf(Locale.ROOT, "query: %s (%s), %d clients, %d s after %d s warm-up%n", query.name(), query.number(),

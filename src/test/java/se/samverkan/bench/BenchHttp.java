@@ -13,7 +13,8 @@ import se.samverkan.journey.ExampleLoader;
 /**
  * The benchmark's HTTP: one client shared by all threads (HTTP/1.1, pooled connections), a bearer
  * token of the development issuer fetched once and renewed every 30 minutes (tokens live an hour)
- * or after a 401, and a timeout on every request.
+ * or after a 401, and a timeout on every request. A peer (bench/run --peer) is sent no token:
+ * it has no access control, and its token endpoint is not the development issuer's.
  */
 final class BenchHttp {
 
@@ -39,7 +40,17 @@ final class BenchHttp {
   /** @param base the FHIR base, e.g. {@code http://localhost:18090/fhir} */
   BenchHttp(String base, String clientId, String secret) {
     this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-    this.tokens = ExampleLoader.clientCredentials(URI.create(this.base).resolve("/oauth2/token"), clientId, secret);
+    this.tokens = clientId == null ? null
+        : ExampleLoader.clientCredentials(URI.create(this.base).resolve("/oauth2/token"), clientId, secret);
+  }
+
+  /** For a server without access control: requests without an Authorization header. */
+  static BenchHttp withoutToken(String base) {
+    return new BenchHttp(base, null, null);
+  }
+
+  boolean sendsToken() {
+    return tokens != null;
   }
 
   String base() {
@@ -64,10 +75,12 @@ final class BenchHttp {
 
   private Answer send(HttpRequest.Builder request, Duration timeout) {
     try {
-      HttpResponse<String> response = http.send(request.timeout(timeout)
-          .header("Accept", "application/fhir+json")
-          .header("Authorization", "Bearer " + bearer()).build(), HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() == 401) {
+      request.timeout(timeout).header("Accept", "application/fhir+json");
+      if (tokens != null) {
+        request.header("Authorization", "Bearer " + bearer());
+      }
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 401 && tokens != null) {
         renewToken();
       }
       return new Answer(response.statusCode(), response.body(), null, null);

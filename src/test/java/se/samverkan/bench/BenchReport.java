@@ -23,14 +23,22 @@ final class BenchReport {
       {"after-queries", "After the queries"}};
 
   private final Properties p;
+  /** The peer's figures (bench/run --peer), or null. */
+  private final Properties peer;
   private final StringBuilder md = new StringBuilder();
 
-  private BenchReport(Properties results) {
+  private BenchReport(Properties results, Properties peer) {
     this.p = results;
+    this.peer = peer;
   }
 
   static String render(Properties results) {
-    return new BenchReport(results).render();
+    return render(results, null);
+  }
+
+  /** Samverkan's report and, given the peer's figures, a section comparing the two. */
+  static String render(Properties results, Properties peer) {
+    return new BenchReport(results, peer).render();
   }
 
   private String render() {
@@ -53,6 +61,9 @@ final class BenchReport {
     machine();
     settings();
     targets();
+    if (peer != null) {
+      new PeerComparison(p, peer, md).render();
+    }
     coldStart();
     ingest();
     queries();
@@ -182,6 +193,10 @@ final class BenchReport {
         + " times a bundle) after: " + get("ingest.retried", "none") + ". Patients found on the server afterwards: "
         + integer("ingest.patients-found") + " of " + integer("generate.patients") + " generated.");
     line("");
+    if (p.containsKey("ingest.first-failure")) {
+      line("First bundle refused: " + p.getProperty("ingest.first-failure"));
+      line("");
+    }
   }
 
   private void queries() {

@@ -57,11 +57,13 @@ final class Ingest {
    * answers, {@code retried} the answers that made the driver send a bundle again; {@code seconds} run from the first
    * bundle's start to the last one's end. After warm-up: the population bundles that completed
    * after the first {@link #WARM_UP_SHARE} of them, over the time from the last warm-up bundle's
-   * end to the last bundle's end (absent with fewer than two such bundles).
+   * end to the last bundle's end (absent with fewer than two such bundles). {@code firstFailure}: the
+   * first bundle in name order not answered 200, its answer and why ({@code ""} if none), so that a
+   * report shows what a server refused rather than only how much.
    */
   record Result(int bundles, int resources, int created, int updated, int failedEntries, int failedBundles,
       SortedMap<String, Integer> bundleOutcomes, SortedMap<String, Integer> retried, double seconds, int warmUpBundles, int afterWarmUpBundles,
-      int afterWarmUpResources, double afterWarmUpSeconds) {
+      int afterWarmUpResources, double afterWarmUpSeconds, String firstFailure) {
 
     /** Resources stored (created or updated) per second, over the whole ingest. */
     double rate() {
@@ -199,8 +201,13 @@ final class Ingest {
     }
     double afterSeconds = warmUp == 0 || warmUp == population.size() ? 0
         : (population.get(population.size() - 1).endNanos() - population.get(warmUp - 1).endNanos()) / 1e9;
+    String firstFailure = sent.stream().filter(s -> !s.outcome().equals("200"))
+        .min(Comparator.comparing(Sent::file))
+        .map(s -> s.file() + " answered " + s.outcome() + ": " + (s.detail() == null ? "" : s.detail().replaceAll("\\s+", " ")))
+        .orElse("");
     return new Result(total.bundles(), resources, total.created(), total.updated(), total.failed(), failedBundles,
-        outcomes, retried, (end - start) / 1e9, warmUp, population.size() - warmUp, afterResources, afterSeconds);
+        outcomes, retried, (end - start) / 1e9, warmUp, population.size() - warmUp, afterResources, afterSeconds,
+        firstFailure);
   }
 
   /** A line every 10 s or so, and one at the end. */

@@ -19,11 +19,29 @@ import java.util.function.Function;
  * <p>Dates: the generated data lies before its fixed reference date 2026-11-02, so the NEWS2 trend
  * starts 14 days before it and the ED window 72 hours before its midday, as in the README; the
  * overdue Tasks are those due before the wall clock's now, as the list is asked in daily use.
+ *
+ * <p>A peer (bench/run --peer: another FHIR server on the same data) gets only the kinds that are
+ * plain FHIR R4 REST, given Samverkan's SearchParameter resources (profiles/, which bench/run loads
+ * into the peer before the ingest, as any FHIR server takes them): the others carry the reason they
+ * are Samverkan's own ({@link Query#samverkanOnly()}).
  */
 final class WorklistQueries {
 
-  /** One kind of request: a short name, the README's number, and a request per draw. */
-  record Query(String name, String number, String template, Function<Random, String> request) {}
+  /**
+   * One kind of request: a short name, the README's number, and a request per draw;
+   * {@code samverkanOnly} says why no other FHIR server can answer it, or is null when one can.
+   */
+  record Query(String name, String number, String template, Function<Random, String> request,
+      String samverkanOnly) {
+
+    Query(String name, String number, String template, Function<Random, String> request) {
+      this(name, number, template, request, null);
+    }
+
+    boolean plainFhir() {
+      return samverkanOnly == null;
+    }
+  }
 
   private static final String HSA = "urn:oid:1.2.752.29.4.19|";
   /** The vårdcentraler of examples/00-county.json (HSA-ids). */
@@ -44,6 +62,17 @@ final class WorklistQueries {
 
   /** Every query, in the README's order; {@code now} is the due limit of the overdue Tasks. */
   static List<Query> all(Population population, OffsetDateTime now) {
+    return all(population, now, false);
+  }
+
+  /**
+   * Every query, in the README's order, as sent to Samverkan or, {@code forPeer}, to a peer: there
+   * a patient is searched by the personnummer as stored (12 digits), since the hyphenated and
+   * 10-digit forms clinicians type are found by Samverkan's own normalisation
+   * (se.samverkan.profiles.IdentifierNormalizer), not by a plain token search, which would answer
+   * them with nothing and so measure less work.
+   */
+  static List<Query> all(Population population, OffsetDateTime now, boolean forPeer) {
     List<Population.PatientId> patients = population.patients();
     if (patients.isEmpty()) {
       throw new IllegalStateException("No patients were ingested");
@@ -54,16 +83,22 @@ final class WorklistQueries {
     Function<Random, String> patient = r -> patients.get(r.nextInt(patients.size())).id();
     String dueBefore = encode(now.truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
     return List.of(
-        new Query("identifier", "1", "Patient?identifier=<personnummer, one of three forms>",
-            r -> "/Patient?identifier=" + encode(personnummerForm(patients.get(r.nextInt(patients.size())).personnummer(), r))),
+        new Query("identifier", "1", forPeer ? "Patient?identifier=<personnummer, 12 digits as stored>"
+                : "Patient?identifier=<personnummer, one of three forms>",
+            forPeer
+                ? r -> "/Patient?identifier=" + encode(patients.get(r.nextInt(patients.size())).personnummer())
+                : r -> "/Patient?identifier=" + encode(personnummerForm(patients.get(r.nextInt(patients.size())).personnummer(), r))),
         new Query("careplans", "2", "CarePlan?subject=Patient/<id>&status=active&_include=CarePlan:care-team"
             + "&_include:iterate=CareTeam:participant-organization",
             r -> "/CarePlan?subject=Patient/" + patient.apply(r) + "&status=active"
                 + "&_include=CarePlan:care-team&_include:iterate=CareTeam:participant-organization"),
         new Query("worklist", "3", "Patient/$worklist?organization=Organization/<kommun or vårdcentral>",
-            r -> "/Patient/$worklist?organization=Organization/" + units.get(r.nextInt(units.size()))),
+            r -> "/Patient/$worklist?organization=Organization/" + units.get(r.nextInt(units.size())),
+            "Samverkan's own operation (se.samverkan.worklist.WorklistOperationProvider)"),
         new Query("lastn", "4a", "Observation/$lastn?patient=Patient/<id>&category=vital-signs",
-            r -> "/Observation/$lastn?patient=Patient/" + patient.apply(r) + "&category=vital-signs"),
+            r -> "/Observation/$lastn?patient=Patient/" + patient.apply(r) + "&category=vital-signs",
+            "FHIR R4 defines $lastn, but HAPI's JPA server answers it only with Elasticsearch behind it, which the"
+                + " HAPI starter's defaults leave off; Samverkan's is its own (LastNObservationProvider)"),
         new Query("news2-trend", "4b", "Observation?patient=Patient/<id>&code=…|news2-total&date=ge"
             + NEWS2_SINCE + "&_sort=date",
             r -> "/Observation?patient=Patient/" + patient.apply(r) + "&code=" + NEWS2 + "&date=ge" + NEWS2_SINCE
@@ -78,19 +113,32 @@ final class WorklistQueries {
             r -> "/Patient/" + patient.apply(r) + "/$everything?_count=200"),
         new Query("overdue-tasks", "7", "Task?owner=Organization/<vårdcentral>&status=requested&due=lt<now>&_sort=due",
             r -> "/Task?owner=Organization/" + vardcentraler.get(r.nextInt(vardcentraler.size()))
-                + "&status=requested&due=lt" + dueBefore + "&_sort=due"));
+                + "&status=requested&due=lt" + dueBefore + "&_sort=due",
+            "the Tasks are written by Samverkan's coordination rules (se.samverkan.coordination.CoordinationRules),"
+                + " not by the population's bundles: a peer holds none"));
   }
 
   /** The named queries, in the README's order; "all" for every one. */
   static List<Query> select(List<Query> all, String names) {
+    return select(all, names, false);
+  }
+
+  /**
+   * The named queries, in the README's order; "all" for every one, or for a peer every plain-FHIR
+   * one. A Samverkan-only kind named for a peer is refused, not skipped: the report would otherwise
+   * show a comparison that was never made.
+   */
+  static List<Query> select(List<Query> all, String names, boolean forPeer) {
     if (names == null || names.isBlank() || names.equals("all")) {
-      return all;
+      return forPeer ? all.stream().filter(Query::plainFhir).toList() : all;
     }
     List<String> wanted = Arrays.stream(names.split(",")).map(String::trim).toList();
     for (String name : wanted) {
-      if (all.stream().noneMatch(q -> q.name().equals(name))) {
-        throw new IllegalArgumentException("No query " + name + "; there are "
-            + all.stream().map(Query::name).toList());
+      Query query = all.stream().filter(q -> q.name().equals(name)).findFirst().orElseThrow(() ->
+          new IllegalArgumentException("No query " + name + "; there are " + all.stream().map(Query::name).toList()));
+      if (forPeer && !query.plainFhir()) {
+        throw new IllegalArgumentException("Query " + name + " is not plain FHIR, a peer cannot answer it: "
+            + query.samverkanOnly());
       }
     }
     return all.stream().filter(q -> wanted.contains(q.name())).toList();
