@@ -226,12 +226,21 @@ public class DevTokenIssuerConfig {
     return new NimbusJwtEncoder(keys);
   }
 
-  /** Tokens are checked against the issuer's own keys, and must name it as their issuer. */
+  /**
+   * Tokens are checked against the issuer's own key, and must name it as their issuer. The decoder
+   * holds the public key as a Java key, made once: the authorization server's own decoder
+   * (OAuth2AuthorizationServerConfiguration#jwtDecoder) selects from the JWK set per token and
+   * turns the whole JWK, private part included, into Java keys every time (issue 20).
+   */
   @Bean
   JwtDecoder devIssuerDecoder(JWKSource<SecurityContext> keys, SecurityProperties properties) {
-    NimbusJwtDecoder decoder = (NimbusJwtDecoder)
-        org.springframework.security.oauth2.server.authorization.config.annotation.web.configuration
-            .OAuth2AuthorizationServerConfiguration.jwtDecoder(keys);
+    RSAPublicKey publicKey;
+    try {
+      publicKey = ((ImmutableJWKSet<SecurityContext>) keys).getJWKSet().getKeys().get(0).toRSAKey().toRSAPublicKey();
+    } catch (com.nimbusds.jose.JOSEException e) {
+      throw new IllegalStateException("The development issuer's key is not an RSA key", e);
+    }
+    NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey(publicKey).build();
     decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(properties.devIssuer().issuer()));
     return decoder;
   }
