@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.CommunicationRequest;
 import org.hl7.fhir.r4.model.Flag;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.IdType;
@@ -92,6 +93,25 @@ class UnmatchableChangesSkippedTest extends FhirServerTest {
     assertThat(readAgain).contains("Communication/" + after.getIdPart());
   }
 
+  /**
+   * A Subscription written as active is in HAPI's registry only once its change has been handed
+   * over; a change written right after it must not be left out meanwhile.
+   */
+  @Test
+  void aChangeWrittenRightAfterAnActiveSubscriptionForItsTypeIsNotified() {
+    String tag = TestPeople.uniqueId();
+    IdType patient = create(TestPeople.patient());
+    Subscription active = subscription("CommunicationRequest?_tag=" + TestPeople.TEST_ID + "|" + tag)
+        .setStatus(Subscription.SubscriptionStatus.ACTIVE);
+
+    create(active);
+    IdType request = create(tagged(new CommunicationRequest().setStatus(CommunicationRequest.CommunicationRequestStatus.ACTIVE)
+        .setSubject(new Reference(patient)), tag));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiver.delivered().size() == 1);
+    assertThat(receiver.delivered().get(0)).contains("CommunicationRequest/" + request.getIdPart() + "\"");
+  }
+
   private static Communication communication(IdType patient, String tag) {
     return tagged(new Communication().setStatus(Communication.CommunicationStatus.COMPLETED)
         .setSubject(new Reference(patient)), tag);
@@ -103,13 +123,17 @@ class UnmatchableChangesSkippedTest extends FhirServerTest {
   }
 
   private void subscribe(String criteria) {
+    IdType id = create(subscription(criteria));
+    await().atMost(Duration.ofSeconds(30)).until(() -> parse(Subscription.class, get("/Subscription/" + id.getIdPart()))
+        .getStatus() == Subscription.SubscriptionStatus.ACTIVE);
+  }
+
+  private Subscription subscription(String criteria) {
     Subscription subscription = new Subscription().setStatus(Subscription.SubscriptionStatus.REQUESTED)
         .setReason("Journalsystemets webhook").setCriteria(criteria);
     subscription.getChannel().setType(Subscription.SubscriptionChannelType.RESTHOOK).setEndpoint(receiver.url())
         .setPayload("application/fhir+json");
-    IdType id = create(subscription);
-    await().atMost(Duration.ofSeconds(30)).until(() -> parse(Subscription.class, get("/Subscription/" + id.getIdPart()))
-        .getStatus() == Subscription.SubscriptionStatus.ACTIVE);
+    return subscription;
   }
 
   @Interceptor
