@@ -19,7 +19,6 @@ import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
-import java.util.List;
 import javax.sql.DataSource;
 import org.hl7.fhir.dstu2.model.Subscription;
 import org.springframework.beans.factory.ObjectProvider;
@@ -147,8 +146,8 @@ public class SubscriptionConfig {
   /** A StorageInterceptor: changes no subscription can match and no consumer needs skip matching. */
   @Bean
   public UnmatchableChangesSkipped unmatchableChangesSkipped(FhirContext fhirContext, SubscriptionRegistry registry,
-      List<ChangeConsumer> consumers) {
-    return new UnmatchableChangesSkipped(fhirContext, registry, consumers);
+      ObjectProvider<ChangeConsumer> consumers) {
+    return new UnmatchableChangesSkipped(fhirContext, registry, consumers.orderedStream().toList());
   }
 
   @Bean

@@ -12,7 +12,6 @@ import ca.uhn.fhir.rest.server.messaging.BaseResourceMessage;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Subscription;
@@ -80,7 +79,6 @@ public class UnmatchableChangesSkipped implements StorageInterceptor {
   private final List<ChangeConsumer> consumers;
   /** Subscriptions written here and not yet registered with these criteria: id part → criteria. */
   private final Map<String, String> noted = new ConcurrentHashMap<>();
-  private final AtomicLong skipped = new AtomicLong();
   private volatile boolean registryLoaded;
 
   public UnmatchableChangesSkipped(FhirContext fhirContext, SubscriptionRegistry registry,
@@ -116,13 +114,7 @@ public class UnmatchableChangesSkipped implements StorageInterceptor {
         return true;
       }
     }
-    skipped.incrementAndGet();
     return false;
-  }
-
-  /** Changes left out since start (for tests and diagnosis). */
-  public long skipped() {
-    return skipped.get();
   }
 
   private boolean registered(String type) {
