@@ -32,8 +32,11 @@ import se.samverkan.support.WebhookReceiver;
  * A change no subscription can match does not go through HAPI's matcher, which would read the
  * resource again first (UnmatchableChangesSkipped; issue 20). What the matcher read again is seen
  * from SUBSCRIPTION_BEFORE_PERSISTED_RESOURCE_CHECKED, which HAPI calls just after that read.
- * The types: no test subscribes to Flag or Communication but the one here that starts to, and the
- * coordination rules need neither; Goal subscriptions elsewhere have tags of their own.
+ * The types: no test subscribes to Flag, Communication or CommunicationRequest but the ones here
+ * that start to, and the coordination rules need none of them; Goal subscriptions elsewhere have
+ * tags of their own. Seen failing with the skip off (the Flag and the first Communication read
+ * again) and with Subscriptions not noted as they are written (the CommunicationRequest never
+ * notified).
  */
 class UnmatchableChangesSkippedTest extends FhirServerTest {
 
