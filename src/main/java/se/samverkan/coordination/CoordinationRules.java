@@ -64,6 +64,9 @@ public class CoordinationRules {
     this.properties = properties;
   }
 
+  /** The types {@link #mayTrigger} accepts: asked before a resource is parsed to ask it. */
+  public static final Set<String> TRIGGER_TYPES = Set.of("Encounter", "Task", "Observation");
+
   /** Whether the resource can trigger a rule at all (cheap; no database access). */
   public boolean mayTrigger(IBaseResource resource) {
     return resource instanceof Encounter

@@ -2,6 +2,7 @@ package se.samverkan.coordination;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
+import se.samverkan.server.spi.ChangeConsumer;
 import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -12,6 +13,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.messaging.BaseResourceMessage;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Task;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +27,12 @@ import org.springframework.transaction.annotation.Propagation;
  * after the restart. The Tasks are stored in a transaction of their own: a rule that fails is
  * logged and never undoes the clinical write. Created Tasks flow through the same pipeline, so
  * {@code Task?owner=…} subscribers hear of them.
+ *
+ * <p>As a {@link ChangeConsumer} it keeps in the pipeline exactly the changes {@link #applyRules}
+ * acts on: creates and updates of what {@link CoordinationRules#mayTrigger} accepts.
  */
 @Interceptor
-public class CoordinationRulesInterceptor implements StorageInterceptor {
+public class CoordinationRulesInterceptor implements StorageInterceptor, ChangeConsumer {
 
   private static final Logger log = LoggerFactory.getLogger(CoordinationRulesInterceptor.class);
 
@@ -44,14 +49,20 @@ public class CoordinationRulesInterceptor implements StorageInterceptor {
     this.rules = rules;
   }
 
+  /**
+   * The same test as {@link #applyRules} makes, on the change as it is stored: the version HAPI
+   * reads again when it hands the change over is this one (ResourceModifiedMessagePersistenceSvcImpl
+   * reads the recorded version, HAPI 8.8).
+   */
+  @Override
+  public boolean needs(ResourceModifiedMessage change) {
+    return triggers(change) != null;
+  }
+
   @Hook(Pointcut.SUBSCRIPTION_BEFORE_PERSISTED_RESOURCE_CHECKED)
   public boolean applyRules(ResourceModifiedMessage change) {
-    BaseResourceMessage.OperationTypeEnum operation = change.getOperationType();
-    if (operation != BaseResourceMessage.OperationTypeEnum.CREATE && operation != BaseResourceMessage.OperationTypeEnum.UPDATE) {
-      return true;
-    }
-    IBaseResource changed = change.getResource(fhirContext);
-    if (changed == null || !rules.mayTrigger(changed)) {
+    IBaseResource changed = triggers(change);
+    if (changed == null) {
       return true;
     }
     try {
@@ -70,5 +81,20 @@ public class CoordinationRulesInterceptor implements StorageInterceptor {
           e.getClass().getSimpleName());
     }
     return true;
+  }
+
+  /** The changed resource if the rules may act on this change, else null. */
+  private IBaseResource triggers(ResourceModifiedMessage change) {
+    BaseResourceMessage.OperationTypeEnum operation = change.getOperationType();
+    if (operation != BaseResourceMessage.OperationTypeEnum.CREATE && operation != BaseResourceMessage.OperationTypeEnum.UPDATE) {
+      return null;
+    }
+    // The type first, from the id: parsing the payload of every change to ask would cost more.
+    IIdType id = change.getPayloadId(fhirContext);
+    if (id != null && id.hasResourceType() && !CoordinationRules.TRIGGER_TYPES.contains(id.getResourceType())) {
+      return null;
+    }
+    IBaseResource changed = change.getResource(fhirContext);
+    return changed != null && rules.mayTrigger(changed) ? changed : null;
   }
 }

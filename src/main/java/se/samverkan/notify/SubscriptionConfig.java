@@ -15,6 +15,7 @@ import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
 import ca.uhn.fhir.jpa.subscription.match.matcher.matching.IResourceModifiedConsumer;
 import ca.uhn.fhir.jpa.subscription.match.matcher.subscriber.SubscriptionMatchingListener;
+import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import jakarta.persistence.EntityManagerFactory;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import org.springframework.context.annotation.Primary;
 import org.springframework.core.env.Environment;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import se.samverkan.access.AccessPolicy;
+import se.samverkan.server.spi.ChangeConsumer;
 import se.samverkan.server.spi.FhirServerProperties;
 
 /**
@@ -139,6 +141,13 @@ public class SubscriptionConfig {
   @Bean
   public NotificationQueueingInterceptor notificationQueueingInterceptor(FhirContext fhirContext, NotificationOutbox outbox) {
     return new NotificationQueueingInterceptor(fhirContext, outbox);
+  }
+
+  /** A StorageInterceptor: changes no subscription can match and no consumer needs skip matching. */
+  @Bean
+  public UnmatchableChangesSkipped unmatchableChangesSkipped(FhirContext fhirContext, SubscriptionRegistry registry,
+      ObjectProvider<ChangeConsumer> consumers) {
+    return new UnmatchableChangesSkipped(fhirContext, registry, consumers.orderedStream().toList());
   }
 
   @Bean

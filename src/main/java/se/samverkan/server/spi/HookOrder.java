@@ -62,6 +62,16 @@ public final class HookOrder {
   public static final int HOSTILE_VALUES_REFUSED = -100;
 
   /**
+   * A change no subscription can match is left out of HAPI's subscription queue
+   * (SUBSCRIPTION_RESOURCE_MODIFIED, notify/UnmatchableChangesSkipped) after audit/AuditLogApart has
+   * left out the AuditEvents at the default order: either answer false ends the change's way, so
+   * the order changes no outcome, only that the cheap type test runs first and an AuditEvent is
+   * never looked at by the costlier one (which walks the subscriptions and may parse the resource for
+   * the coordination rules).
+   */
+  public static final int UNMATCHABLE_CHANGES_SKIPPED = 10;
+
+  /**
    * Swedish identifiers are put into one form (profiles/IdentifierNormalizer) before the profiles
    * check what is stored ({@link #PROFILES_ENFORCED}), and in searches
    * (STORAGE_PRESEARCH_REGISTERED) before the consent interceptor and TransactionConditions search
