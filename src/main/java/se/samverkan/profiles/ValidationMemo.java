@@ -49,7 +49,8 @@ import se.samverkan.server.spi.StorageInterceptor;
  *       real calendar time with timezone in a reasonable year; a decimal a plain number of at most
  *       nine digits and six decimals; a narrative's text plain text between the markup, which is
  *       kept; a reference a local {@code Type/id} (the validator learns only its type:
- *       {@link ReferenceTypeFetcher});
+ *       {@link ReferenceTypeFetcher}) or, in a transaction, a {@code urn:uuid} (a conditional
+ *       reference is kept as it is);
  * </ul>
  * and an answer is kept only when no message repeats a replaced value. Anything else is validated
  * in full, as before. That the reused answer equals the full validator's is tested on every
@@ -77,12 +78,17 @@ public final class ValidationMemo implements StorageInterceptor {
       Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})");
   private static final Pattern DECIMAL = Pattern.compile("-?(0|[1-9]\\d{0,8})(\\.\\d{1,6})?");
   private static final Pattern BETWEEN_TAGS = Pattern.compile(">([^<]*)<");
+  private static final Pattern BUNDLED = Pattern.compile("urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final Pattern CONDITIONAL = Pattern.compile("[A-Z][A-Za-z]{1,63}\\?[^\\s]{1,500}");
 
   /** Read when first needed: the catalog can list the profiles only once the package is installed. */
   private final Supplier<Set<String>> profiles;
   private final Set<String> resourceTypes;
   private final Cache<String, List<SingleValidationMessage>> answers =
       Caffeine.newBuilder().maximumSize(MAX_ENTRIES).build();
+  /** How often a verdict was reused, and how often a resource could not be keyed. */
+  private final java.util.concurrent.atomic.LongAdder reused = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder unkeyed = new java.util.concurrent.atomic.LongAdder();
 
   /**
    * @param profiles the profiles whose verdicts may be reused
@@ -107,10 +113,12 @@ public final class ValidationMemo implements StorageInterceptor {
       String json, Collection<String> judgedBy, Supplier<List<SingleValidationMessage>> validate) {
     Optional<Key> key = key(json, judgedBy);
     if (key.isEmpty()) {
+      unkeyed.increment();
       return validate.get();
     }
     List<SingleValidationMessage> known = answers.getIfPresent(key.get().text());
     if (known != null) {
+      reused.increment();
       return copies(known);
     }
     List<SingleValidationMessage> messages = validate.get();
@@ -144,6 +152,14 @@ public final class ValidationMemo implements StorageInterceptor {
     if (resource != null && CONFORMANCE_TYPES.contains(resource.fhirType())) {
       forget();
     }
+  }
+
+  long reused() {
+    return reused.sum();
+  }
+
+  long unkeyed() {
+    return unkeyed.sum();
   }
 
   long size() {
@@ -214,13 +230,20 @@ public final class ValidationMemo implements StorageInterceptor {
       return true;
     }
     JsonNode reference = object.get("reference");
-    if (reference != null && object.get("reference").isTextual()) {
-      String type = ReferenceTypeFetcher.localType(reference.asText(), resourceTypes);
-      if (type == null) {
-        return false;
+    if (reference != null && reference.isTextual()) {
+      String target = reference.asText();
+      String type = ReferenceTypeFetcher.localType(target, resourceTypes);
+      if (type != null) {
+        replaced.add(target.substring(type.length() + 1));
+        object.put("reference", type + "/‹id›");
+      } else if (BUNDLED.matcher(target).matches()) {
+        // Inside a transaction HAPI calls the write hooks before it resolves the bundle's urn:uuid
+        // references (they are still urn:uuid here); the validator cannot resolve one either way.
+        replaced.add(target.substring("urn:uuid:".length()));
+        object.put("reference", "urn:uuid:‹uuid›");
+      } else if (!CONDITIONAL.matcher(target).matches()) {
+        return false; // a conditional reference is kept as it is: the validator judges its form
       }
-      replaced.add(reference.asText().substring(type.length() + 1));
-      object.put("reference", type + "/‹id›");
       if (!replace(object, "display", TEXT, "text", replaced)) {
         return false;
       }
