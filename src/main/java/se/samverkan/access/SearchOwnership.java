@@ -9,11 +9,10 @@ import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.server.IPagingProvider;
-import java.time.Clock;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Bundle;
@@ -26,16 +25,19 @@ import se.samverkan.server.spi.ServerInterceptor;
  * answer leaves, each id in it not yet owned becomes the caller's. A page asked for by anyone
  * else ({@code _getpages}) gets the answer for a search id that does not exist.
  *
- * <p>Owners are kept in memory for as long as HAPI keeps result lists after their last use: after
- * a restart, or on another server node, a search id is unknown to everyone (its caller searches
- * again).
+ * <p>Owners are kept in memory for as long as HAPI keeps result lists after their last use, and
+ * at most {@link #MAX_OWNERS} of them, the least recently used going first: after a restart, on
+ * another server node, or once forgotten, a search id is unknown to everyone (its caller searches
+ * again). Until issue 20 the map was purged by a scan of every entry at each registration once it
+ * held 10,000, and nothing had expired within the hour HAPI keeps results: 11 % of the request
+ * threads' CPU in the benchmark's small queries, and growing with use.
  */
 @Interceptor
 public class SearchOwnership implements ServerInterceptor {
 
   private static final Pattern GETPAGES = Pattern.compile("[?&]_getpages=([^&#]+)");
-  /** Past this many entries, the expired ones are dropped at the next registration. */
-  private static final int PURGE_ABOVE = 10_000;
+  /** ~200 bytes an owner: at most ~20 MB. An hour of 30 searches a second fits. */
+  static final int MAX_OWNERS = 100_000;
 
   /** Who a search id belongs to. */
   record Owner(String subject, String unit, String careProvider, boolean emergency) {
@@ -44,19 +46,14 @@ public class SearchOwnership implements ServerInterceptor {
     }
   }
 
-  private record Entry(Owner owner, long lastUsed) {}
-
-  private final Map<String, Entry> owners = new ConcurrentHashMap<>();
-  private final Duration keep;
-  private final Clock clock;
+  private final Cache<String, Owner> owners;
 
   public SearchOwnership(Duration keep) {
-    this(keep, Clock.systemUTC());
+    this(keep, Ticker.systemTicker());
   }
 
-  SearchOwnership(Duration keep, Clock clock) {
-    this.keep = keep;
-    this.clock = clock;
+  SearchOwnership(Duration keep, Ticker ticker) {
+    this.owners = Caffeine.newBuilder().expireAfterAccess(keep).maximumSize(MAX_OWNERS).ticker(ticker).build();
   }
 
   /** The paging provider, answering only a search id's owner. */
@@ -128,11 +125,7 @@ public class SearchOwnership implements ServerInterceptor {
     if (searchId == null || caller == null || caller.isSystem()) {
       return;
     }
-    long now = clock.millis();
-    owners.putIfAbsent(searchId, new Entry(Owner.of(caller), now));
-    if (owners.size() > PURGE_ABOVE) {
-      owners.values().removeIf(e -> now - e.lastUsed() > keep.toMillis());
-    }
+    owners.asMap().putIfAbsent(searchId, Owner.of(caller));
   }
 
   boolean owns(RequestDetails request, String searchId) {
@@ -140,12 +133,12 @@ public class SearchOwnership implements ServerInterceptor {
     if (searchId == null || caller == null || caller.isSystem()) {
       return false;
     }
-    long now = clock.millis();
-    Entry entry = owners.get(searchId);
-    if (entry == null || now - entry.lastUsed() > keep.toMillis() || !Objects.equals(entry.owner(), Owner.of(caller))) {
-      return false;
-    }
-    owners.replace(searchId, entry, new Entry(entry.owner(), now));
-    return true;
+    return Owner.of(caller).equals(owners.getIfPresent(searchId));
+  }
+
+  /** How many search ids are remembered (after pending evictions). */
+  long remembered() {
+    owners.cleanUp();
+    return owners.estimatedSize();
   }
 }
