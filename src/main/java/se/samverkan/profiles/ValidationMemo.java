@@ -59,7 +59,13 @@ import se.samverkan.server.spi.StorageInterceptor;
  *
  * <p>Staleness: the profiles, value sets and code systems the verdicts were made with can change
  * when the package is installed again or a conformance resource is written; {@link #forget()} is
- * called then (the storage hooks below, which see package installs too), and at most {@link #MAX_ENTRIES} answers are kept.
+ * called then (the storage hooks below, which see package installs too), and at most
+ * {@link #MAX_ENTRIES} answers are kept.
+ *
+ * <p>Shared by every caller: a verdict names no patient and no caller (references, identifiers,
+ * times and numbers are replaced, and the validator no longer reads a reference's target with the
+ * caller's rights). What a caller could learn from a reused verdict, by its speed, is that someone
+ * wrote an Observation of the same coded shape since the memo was last emptied; nothing about whom.
  */
 public final class ValidationMemo implements StorageInterceptor {
 
