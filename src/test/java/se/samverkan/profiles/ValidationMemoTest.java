@@ -20,6 +20,7 @@ import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.ElementDefinition;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -76,7 +77,9 @@ class ValidationMemoTest extends FhirServerTest {
   /**
    * In a journal system's transaction the references are still {@code urn:uuid}s and conditional
    * URLs when HAPI calls the write hooks (a first version of the memo keyed none of them, and ingest
-   * was no faster): the server's memo must key and reuse the verdicts of a real bundle.
+   * was no faster): the server's memo must key and reuse the verdicts of a real bundle. The bundle
+   * ends in a broken Observation, so that it is refused whole and leaves nothing in the database the
+   * other tests share (the worklist tests count each unit's patients).
    */
   @Test
   void aJournalSystemsTransactionHasMostOfItsObservationsVerdictsReused() throws IOException {
@@ -85,15 +88,23 @@ class ValidationMemoTest extends FhirServerTest {
     try (Stream<Path> files = Files.list(population)) {
       file = files.filter(f -> f.getFileName().toString().startsWith("population-")).sorted().findFirst().orElseThrow();
     }
-    String bundle = Files.readString(file);
-    long observations = fhirContext.newJsonParser().parseResource(Bundle.class, bundle).getEntry().stream()
-        .filter(e -> e.getResource() instanceof Observation).count();
+    Bundle bundle = fhirContext.newJsonParser().parseResource(Bundle.class, Files.readString(file));
+    long observations = bundle.getEntry().stream().filter(e -> e.getResource() instanceof Observation).count();
+    Observation broken = (Observation) bundle.getEntry().stream()
+        .filter(e -> e.getResource() instanceof Observation).findFirst().orElseThrow().getResource().copy();
+    broken.setStatus(null).getIdentifierFirstRep().setValue("memo-test-broken");
+    bundle.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(broken).getRequest()
+        .setMethod(Bundle.HTTPVerb.PUT).setUrl("Observation?identifier=" + broken.getIdentifierFirstRep().getSystem() + "|memo-test-broken");
+    Patient patient = (Patient) bundle.getEntry().stream()
+        .filter(e -> e.getResource() instanceof Patient).findFirst().orElseThrow().getResource();
     long reused = serversMemo.reused();
     long unkeyed = serversMemo.unkeyed();
 
-    var response = send("POST", "", bundle);
+    var response = send("POST", "", fhirContext.newJsonParser().encodeResourceToString(bundle));
 
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(422);
+    assertThat(countAll("/Patient?identifier=" + patient.getIdentifierFirstRep().getSystem() + "%7C"
+        + patient.getIdentifierFirstRep().getValue())).as("nothing of the refused bundle stored").isZero();
     assertThat(serversMemo.unkeyed() - unkeyed).as("Observations validated without a key").isLessThan(observations / 10);
     assertThat(serversMemo.reused() - reused).as("verdicts reused of %d", observations).isGreaterThan(observations / 2);
   }
