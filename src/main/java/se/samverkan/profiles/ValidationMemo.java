@@ -89,6 +89,8 @@ public final class ValidationMemo implements StorageInterceptor {
 
   /** Read when first needed: the catalog can list the profiles only once the package is installed. */
   private final Supplier<Set<String>> profiles;
+  /** ... and then kept: the catalog reads the package once (ProfileCatalog#all). */
+  private volatile Set<String> memoProfiles;
   private final Set<String> resourceTypes;
   private final Cache<String, List<SingleValidationMessage>> answers =
       Caffeine.newBuilder().maximumSize(MAX_ENTRIES).build();
@@ -106,7 +108,12 @@ public final class ValidationMemo implements StorageInterceptor {
   }
 
   Set<String> profiles() {
-    return profiles.get();
+    Set<String> known = memoProfiles;
+    if (known == null) {
+      known = Set.copyOf(profiles.get());
+      memoProfiles = known;
+    }
+    return known;
   }
 
   /**
