@@ -5,7 +5,8 @@ import se.samverkan.server.spi.HookOrder;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
@@ -31,8 +32,9 @@ import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The audit log (patientdatalagen 4 kap. 3 §, lag 2022:913): one AuditEvent for every FHIR
- * request a caller makes, written by the server when the request has finished — also when it
- * failed or was refused — naming who (token subject, role), for which unit and care provider,
+ * request a caller makes — also when it failed or was refused — put into the {@link AuditJournal}
+ * and committed before the answer is sent (stored as a FHIR AuditEvent by {@link AuditLogStorer},
+ * moments later, off the request's thread), naming who (token subject, role), for which unit and care provider,
  * what (interaction, action, the query), which patients were shown or withheld, the outcome, and
  * emergency access with its stated reason. Who may read the log, what of it they are shown, and
  * the vocabulary it is written in (read back by those rules and by the patient log extract) are
@@ -49,11 +51,18 @@ public class AuditInterceptor implements ServerInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
 
-  private final DaoRegistry daos;
+  /** Request user data: the request's {@link Journaled} row. */
+  private static final String JOURNALED = AuditInterceptor.class.getName() + ".journaled";
+
+  private final AuditJournal journal;
+  private final AuditLogStorer storer;
+  private final FhirContext fhirContext;
   private final AccessPolicy policy;
 
-  public AuditInterceptor(DaoRegistry daos, AccessPolicy policy) {
-    this.daos = daos;
+  public AuditInterceptor(AuditJournal journal, AuditLogStorer storer, FhirContext fhirContext, AccessPolicy policy) {
+    this.journal = journal;
+    this.storer = storer;
+    this.fhirContext = fhirContext;
     this.policy = policy;
   }
 
@@ -78,32 +87,85 @@ public class AuditInterceptor implements ServerInterceptor {
     }
   }
 
-  @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.AUDIT_WRITTEN)
-  public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
+  /**
+   * A log reviewer is answered from a log that holds every request answered before: what the
+   * journal holds is stored first (AuditLogStorer#storedUpToNow). Only reviewers may ask for
+   * AuditEvents (AuditLogPolicy), so no one else waits.
+   */
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+  public void reviewerSeesEveryAnsweredRequest(RequestDetails request) {
     Caller caller = Caller.of(request);
-    if (caller == null || caller.isSystem() || request.getRestOperationType() == RestOperationTypeEnum.METADATA) {
-      return;
+    if (caller != null && caller.isLogReviewer()) {
+      storer.storedUpToNow();
     }
+  }
+
+  /**
+   * The answer is about to be sent: its AuditEvent goes into the journal first, committed. If that
+   * fails the answer is not sent (the failure is answered instead, 503 when the database is away):
+   * no data leaves the server unaudited.
+   */
+  @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.AUDIT_JOURNALED)
+  public boolean answering(RequestDetails request, ResponseDetails response) {
+    journal(request, response.getResponseCode());
+    return true;
+  }
+
+  /** A failure is about to be answered: journaled first, but a journal failure changes no answer. */
+  @Hook(value = Pointcut.SERVER_HANDLE_EXCEPTION, order = HookOrder.AUDIT_JOURNALED_ON_FAILURE)
+  public boolean answeringFailure(RequestDetails request, BaseServerResponseException failure) {
     try {
-      int status = servletRequest == null ? 0 : servletRequest.getServletResponse().getStatus();
-      AuditEvent event = event(request, caller, status);
-      try {
-        daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
-      } catch (BaseServerResponseException deletedTarget) {
-        // A reference to a resource this very request deleted is refused by HAPI's referential
-        // integrity: keep the id as the entity's name instead (AuditEvent?entity-name=Patient/…).
-        for (AuditEvent.AuditEventEntityComponent entity : event.getEntity()) {
-          if (entity.getWhat().hasReference()) {
-            entity.setName(entity.getWhat().getReference()).setWhat(null);
-          }
-        }
-        daos.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
-      }
+      journal(request, failure.getStatusCode());
     } catch (RuntimeException e) {
-      // Never the event itself: it names patients.
-      log.error("Could not write the AuditEvent of a {} request ({})", request.getRestOperationType(),
+      // Left for completed() to try once more; never the event itself: it names patients.
+      log.error("Could not journal the AuditEvent of a failed {} request ({})", request.getRestOperationType(),
           e.getClass().getSimpleName());
     }
+    return true;
+  }
+
+  /**
+   * The request is done. One that reached neither hook above (an answer written straight to the
+   * servlet, a failure the journal could not take) is journaled now, with the status sent; one
+   * whose answer failed while it was written gets that status in its row.
+   */
+  @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.AUDIT_WRITTEN)
+  public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
+    int status = servletRequest == null ? 0 : servletRequest.getServletResponse().getStatus();
+    Object journaled = request.getUserData().get(JOURNALED);
+    try {
+      if (journaled == null) {
+        journal(request, status);
+      } else if (journaled instanceof Journaled row && row.status() != status && status >= 400) {
+        Caller caller = Caller.of(request);
+        if (!journal.amend(row.id(), encode(event(request, caller, status)))) {
+          log.warn("The AuditEvent of a {} request was stored with status {} before the answer failed with {}",
+              request.getRestOperationType(), row.status(), status);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.error("Could not journal the AuditEvent of a {} request ({})", request.getRestOperationType(),
+          e.getClass().getSimpleName());
+    }
+  }
+
+  /** What the request's journal row is, once it has one. */
+  private record Journaled(long id, int status) {}
+
+  private void journal(RequestDetails request, int status) {
+    Caller caller = Caller.of(request);
+    if (caller == null || caller.isSystem() || request.getRestOperationType() == RestOperationTypeEnum.METADATA
+        || request.getUserData().containsKey(JOURNALED)) {
+      return;
+    }
+    AuditEvent event = event(request, caller, status);
+    long id = journal.append(encode(event), event.getRecorded().getTime());
+    request.getUserData().put(JOURNALED, new Journaled(id, status));
+    storer.wake();
+  }
+
+  private String encode(AuditEvent event) {
+    return fhirContext.newJsonParser().encodeResourceToString(event);
   }
 
   AuditEvent event(RequestDetails request, Caller caller, int status) {
@@ -185,6 +247,10 @@ public class AuditInterceptor implements ServerInterceptor {
 
   private static Coding interaction(RequestDetails request) {
     RestOperationTypeEnum operation = request.getRestOperationType();
+    if (operation == null) {
+      // Refused before HAPI knew what was asked (no method for the path and parameters).
+      return new Coding(INTERACTION, "operation", "unresolved " + request.getRequestType());
+    }
     String code = switch (operation) {
       case READ -> "read";
       case VREAD -> "vread";
@@ -209,6 +275,9 @@ public class AuditInterceptor implements ServerInterceptor {
   }
 
   private static AuditEvent.AuditEventAction action(RestOperationTypeEnum operation) {
+    if (operation == null) {
+      return AuditEvent.AuditEventAction.E;
+    }
     return switch (operation) {
       case CREATE -> AuditEvent.AuditEventAction.C;
       case UPDATE, PATCH -> AuditEvent.AuditEventAction.U;

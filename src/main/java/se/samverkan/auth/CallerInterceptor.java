@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import org.springframework.security.core.Authentication;
@@ -46,5 +47,18 @@ public class CallerInterceptor implements ServerInterceptor {
       Caller.fromToken(jwt, reason(request.getHeader(emergencyHeader))).attachTo(request);
     }
     return true;
+  }
+
+  /**
+   * A request HAPI refuses before it knows what is asked (no method for its path and parameters)
+   * never reaches {@link #identify}: its caller is put in here, as the failure is answered, so that
+   * its audit record still says who asked. Answers nothing itself.
+   */
+  @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+  public BaseServerResponseException identifyOnEarlyFailure(RequestDetails request) {
+    if (Caller.of(request) == null) {
+      identify(request);
+    }
+    return null;
   }
 }

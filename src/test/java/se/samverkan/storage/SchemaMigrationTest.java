@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The schema step makes Samverkan's own table, the notification outbox, with HAPI's: after a
+ * The schema step makes Samverkan's own tables, the notification outbox and the audit journal, with HAPI's: after a
  * migrate start it is there, also in a database whose outbox the server once made itself; with
  * {@code samverkan.storage.schema=none} a missing one stops the start with a message an operator
  * can act on. On a fresh embedded H2 each (the server tests cover PostgreSQL, on a fresh database
@@ -30,6 +30,7 @@ class SchemaMigrationTest {
 
     assertThat(SchemaMigration.tableExists(db, "HFJ_RESOURCE")).isTrue();
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.NOTIFICATION_TABLE)).isTrue();
+    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_JOURNAL_TABLE)).isTrue();
     JdbcTemplate jdbc = new JdbcTemplate(db);
     jdbc.update("INSERT INTO SV_NOTIFICATION (EVENT_ID, SUBSCRIPTION_ID, FOCUS, OPERATION, CREATED_MILLIS, ATTEMPTS,"
         + " NEXT_ATTEMPT_MILLIS) VALUES ('e', '1', 'Goal/1', 'create', 0, 0, 0)");
@@ -37,10 +38,10 @@ class SchemaMigrationTest {
   }
 
   @Test
-  void theOutboxTaskRunsOnceAndIsRecordedInItsOwnMigrationTable() {
+  void theOwnTasksRunOnceAndAreRecordedInTheirOwnMigrationTable() {
     DataSource db = freshDatabase();
 
-    assertThat(SchemaMigration.migrateOwnTables(db, DriverTypeEnum.H2_EMBEDDED).succeededTasks).hasSize(1);
+    assertThat(SchemaMigration.migrateOwnTables(db, DriverTypeEnum.H2_EMBEDDED).succeededTasks).hasSize(2);
     assertThat(SchemaMigration.migrateOwnTables(db, DriverTypeEnum.H2_EMBEDDED).succeededTasks).isEmpty();
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.OWN_MIGRATION_TABLE)).isTrue();
   }
@@ -53,7 +54,7 @@ class SchemaMigrationTest {
     jdbc.update("INSERT INTO SV_NOTIFICATION (EVENT_ID, SUBSCRIPTION_ID, FOCUS, OPERATION, CREATED_MILLIS, ATTEMPTS,"
         + " NEXT_ATTEMPT_MILLIS) VALUES ('e', '1', 'Goal/1', 'create', 0, 0, 0)");
 
-    assertThat(SchemaMigration.migrateOwnTables(db, DriverTypeEnum.H2_EMBEDDED).succeededTasks).hasSize(1);
+    assertThat(SchemaMigration.migrateOwnTables(db, DriverTypeEnum.H2_EMBEDDED).succeededTasks).hasSize(2);
     assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM SV_NOTIFICATION", Integer.class))
         .as("the waiting notification is kept").isEqualTo(1);
   }
@@ -81,12 +82,25 @@ class SchemaMigrationTest {
 
     SchemaMigration.requireOwnTables(db);
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.NOTIFICATION_TABLE)).isTrue();
+    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_JOURNAL_TABLE)).isTrue();
+  }
+
+  @Test
+  void withSchemaNoneAMissingAuditJournalStopsTheStartToo() {
+    DataSource db = freshDatabase();
+    SchemaMigration.NOTIFICATION_TABLE_DDL.forEach(new JdbcTemplate(db)::execute);
+
+    assertThatThrownBy(() -> SchemaMigration.requireOwnTables(db))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("SV_AUDIT_JOURNAL")
+        .hasMessageContaining("audit journal");
   }
 
   @Test
   void theReadmeGivesOperatorsTheStatementsTheSchemaStepRuns() throws IOException {
     String readme = oneLine(readmeStatements());
-    assertThat(SchemaMigration.NOTIFICATION_TABLE_DDL)
+    assertThat(java.util.stream.Stream.concat(SchemaMigration.NOTIFICATION_TABLE_DDL.stream(),
+            SchemaMigration.AUDIT_JOURNAL_TABLE_DDL.stream()).toList())
         .allSatisfy(statement -> assertThat(readme).contains(oneLine(statement) + ";"));
   }
 

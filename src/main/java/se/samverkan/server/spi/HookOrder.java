@@ -28,7 +28,10 @@ public final class HookOrder {
   /**
    * The {@code Caller} is put into the request first thing (SERVER_INCOMING_REQUEST_POST_PROCESSED,
    * auth/CallerInterceptor), before every rule that asks who is calling: the write-sharing rules
-   * and the version preconditions on the same pointcut, and everything after it.
+   * and the version preconditions on the same pointcut, and everything after it. A request refused
+   * before that pointcut (HAPI found no method for it) gets its caller as its failure is answered
+   * (SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, first there too; it answers nothing), so that its audit
+   * record says who asked.
    */
   public static final int CALLER_IDENTIFIED = -1000;
 
@@ -37,6 +40,9 @@ public final class HookOrder {
    * _DELETED; audit/AuditInterceptor) before any storage rule may refuse it — hostile values,
    * ownership, profiles, the scope check — so the AuditEvent of a refused write still names its
    * patient.
+   * The interceptor's other hook without an order of its own, a log reviewer's wait for the audit
+   * journal to be stored (SERVER_INCOMING_REQUEST_PRE_HANDLED), runs at this order too; it decides
+   * nothing, so its place among that pointcut's rules changes no answer.
    */
   public static final int AUDIT_NOTES_THE_WRITE = -500;
 
@@ -60,6 +66,13 @@ public final class HookOrder {
    * them encodes the resource; after {@link #AUDIT_NOTES_THE_WRITE}.
    */
   public static final int HOSTILE_VALUES_REFUSED = -100;
+
+  /**
+   * A failure's AuditEvent is journaled (SERVER_HANDLE_EXCEPTION, audit/AuditInterceptor#answeringFailure)
+   * first: HAPI's ResponseHighlighterInterceptor (10000) answers a browser's failure itself and ends
+   * the pointcut, and ops/ServerErrorLogger (default order) only logs.
+   */
+  public static final int AUDIT_JOURNALED_ON_FAILURE = -10;
 
   /**
    * A change no subscription can match is left out of HAPI's subscription queue
@@ -136,8 +149,10 @@ public final class HookOrder {
   public static final int CONDITION_LOCKS_RELEASED = 1_000;
 
   /**
-   * The request's AuditEvent is written (SERVER_PROCESSING_COMPLETED, audit/AuditInterceptor) last,
-   * after {@link #CONDITION_LOCKS_RELEASED}: no lock is held while it is inserted.
+   * When the request is done (SERVER_PROCESSING_COMPLETED, audit/AuditInterceptor#completed), a
+   * request the journal has no row for yet gets one, last, after {@link #CONDITION_LOCKS_RELEASED}:
+   * no lock is held while it is inserted. Most requests were journaled before their answer was sent
+   * ({@link #AUDIT_JOURNALED}, {@link #AUDIT_JOURNALED_ON_FAILURE}).
    */
   public static final int AUDIT_WRITTEN = 2_000;
 
@@ -162,6 +177,15 @@ public final class HookOrder {
    * the translation's own rules is a list in that class, not an order here.
    */
   public static final int ERROR_TRANSLATION = HIDDEN_AS_ABSENT_ANSWERS + 1;
+
+  /**
+   * The answer's AuditEvent is journaled (SERVER_OUTGOING_RESPONSE, audit/AuditInterceptor#answering)
+   * after every hook that decides what the answer shows (consent 100, withheld entries 101, the
+   * hooks at the default order) — the access record is complete — and before
+   * {@link #MESSAGES_LOCALISED} and HAPI's ResponseHighlighterInterceptor (10000), which ends the
+   * pointcut for a browser's request: the row must be committed before the first byte is sent.
+   */
+  public static final int AUDIT_JOURNALED = InterceptorOrders.RESPONSE_HIGHLIGHTER_INTERCEPTOR - 2;
 
   /**
    * Our messages take the caller's language (SERVER_OUTGOING_RESPONSE,
