@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * What one request was shown, refused or wrote, patient by patient, for the audit log: collected
  * by {@link CareRelationConsentService} as resources pass and by the audit interceptor as writes
- * are stored, and read by the audit interceptor when the request has finished.
+ * are stored, and read by the audit interceptor as the answer is about to be sent.
  */
 public final class AccessRecord {
 

@@ -35,13 +35,13 @@ import se.samverkan.messages.Messages;
  * <ul>
  *   <li>requests (and transaction entries) with the same condition run one after another in this
  *       server: each condition takes a lock until the request has committed, and gives it up
- *       when the request is done, before its AuditEvent is written (HookOrder#CONDITION_LOCKS_RELEASED);
+ *       when the request is done (HookOrder#CONDITION_LOCKS_RELEASED);
  *   <li>a request that still loses HAPI's race (409 "conditional constraint failure") is retried,
  *       runs its condition again and finds the winner — never one that names a version
  *       (If-Match), which must lose with 412;
  *   <li>a delete that names no version is retried likewise: the AuditEvent of the caller's
- *       previous request about the same resource is written after that request was answered
- *       (audit/AuditInterceptor), and on PostgreSQL a delete that ran into it failed with 409
+ *       previous request about the same resource is stored after that request was answered
+ *       (audit/AuditLogStorer), and on PostgreSQL a delete that ran into it failed with 409
  *       "HAPI-0826 version constraint failure" (AuditTest, CI run of 2026-12-06). Once the
  *       AuditEvent has committed, the delete goes through: the audit log holds up no delete
  *       (storage/ReferentialIntegrity).

@@ -229,7 +229,7 @@ class AuditTest extends FhirServerTest {
     return id.getResourceType() + "/" + id.getIdPart();
   }
 
-  /** The caller's AuditEvents, once there are at least {@code count} (they are written as requests finish). */
+  /** The caller's AuditEvents, once there are at least {@code count} (a reviewer's search waits until every answered request's is stored). */
   private List<AuditEvent> events(String subject, int count) {
     return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
       Bundle found = parse(Bundle.class, get("/AuditEvent?altid=" + subject + "&_count=100", "Authorization", reviewer));

@@ -42,7 +42,11 @@ import se.samverkan.support.TestPeople;
  *       when no answer came); soak paces requests and samples the server's heap;
  *   <li>{@code verify}: every acknowledged write is stored exactly once, no refused one is;
  *   <li>{@code ingest}: transaction bundles of one Patient and ten Goals, each bundle tagged;
- *   <li>{@code verify-ingest}: each bundle is stored wholly or not at all, acknowledged ones wholly.
+ *   <li>{@code verify-ingest}: each bundle is stored wholly or not at all, acknowledged ones wholly;
+ *   <li>{@code audit-load}: searches as {@value #AUDITED_CLIENT}, a client no other drill uses,
+ *       each recorded as answered (any status) or not;
+ *   <li>{@code verify-audit}: the audit log holds an AuditEvent for every answered request of
+ *       {@code audit-load}, and no more than were sent (asked as the region's log reviewer).
  * </ul>
  * Everything written is synthetic (test personnummer, goal texts).
  */
@@ -51,11 +55,15 @@ public final class DrillClient {
   static final String DRILL_ID = "https://samverkan.se/fhir/drill-id";
   static final String DRILL_BATCH = "https://samverkan.se/fhir/drill-batch";
   static final int GOALS_PER_BATCH = 10;
+  /** The development issuer's client whose requests the audit drill counts: used by nothing else in a drill. */
+  static final String AUDITED_CLIENT = "vc-solvesborg";
 
   private final String base;
   private final Supplier<String> token;
   /** The development issuer's monitoring client: the metrics need the operations scope. */
   private final Supplier<String> monitoring;
+  private final Supplier<String> audited;
+  private final Supplier<String> reviewer;
   private final FhirContext fhir = FhirContext.forR4Cached();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
@@ -65,6 +73,8 @@ public final class DrillClient {
     this.base = base;
     this.token = ExampleLoader.clientCredentials(URI.create(base).resolve("/oauth2/token"), "region-blekinge", "dev-only");
     this.monitoring = ExampleLoader.clientCredentials(URI.create(base).resolve("/oauth2/token"), "monitoring", "dev-only");
+    this.audited = ExampleLoader.clientCredentials(URI.create(base).resolve("/oauth2/token"), AUDITED_CLIENT, "dev-only");
+    this.reviewer = ExampleLoader.clientCredentials(URI.create(base).resolve("/oauth2/token"), "log-reviewer-region", "dev-only");
   }
 
   public static void main(String[] args) throws Exception {
@@ -82,6 +92,8 @@ public final class DrillClient {
       case "verify" -> client.verify(Path.of(options.get("in")));
       case "ingest" -> client.ingest(seconds, clients, Path.of(options.get("out")));
       case "verify-ingest" -> client.verifyIngest(Path.of(options.get("in")));
+      case "audit-load" -> client.auditLoad(seconds, clients, Path.of(options.get("out")));
+      case "verify-audit" -> client.verifyAudit(Path.of(options.get("in")));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     };
     System.exit(ok ? 0 : 1);
@@ -222,6 +234,61 @@ public final class DrillClient {
           .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Goal");
     }
     return bundle;
+  }
+
+  // --- the audit log across a crash ------------------------------------------------------------
+
+  /** Searches as {@value #AUDITED_CLIENT}; one line a request: "answered" with its status, or "EXC:…". */
+  private boolean auditLoad(int seconds, int clients, Path out) throws Exception {
+    ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    for (int c = 0; c < clients; c++) {
+      pool.submit(() -> {
+        String token = null;
+        while (System.nanoTime() < end) {
+          String result;
+          try {
+            token = token == null ? audited.get() : token;
+            int status = http.send(HttpRequest.newBuilder(URI.create(base + "/Patient?_count=5"))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+            token = status == 401 ? null : token; // a restarted server signs with a new key
+            result = String.valueOf(status);
+          } catch (Exception e) {
+            result = "EXC:" + e.getClass().getSimpleName();
+            token = null;
+            sleepQuietly(500); // the server is gone; the drill restarts it
+          }
+          statuses.computeIfAbsent(result, k -> new AtomicLong()).incrementAndGet();
+          requests.add(result);
+        }
+        return null;
+      });
+    }
+    pool.shutdown();
+    pool.awaitTermination(seconds + 120L, TimeUnit.SECONDS);
+    Files.write(out, requests);
+    System.out.printf("drill: %d searches as %s; by outcome %s%n", requests.size(), AUDITED_CLIENT, new TreeMap<>(statuses));
+    return true;
+  }
+
+  /**
+   * Every answered request is in the log (the one thing a crash may not take); requests without an
+   * answer may or may not be (the server may have died before or after journaling them). 401s are
+   * left out: the token was refused before FHIR, and nothing is logged for a caller nobody knows.
+   */
+  private boolean verifyAudit(Path in) throws IOException {
+    List<String> lines = Files.readAllLines(in);
+    long answered = lines.stream().filter(l -> l.matches("\\d+") && !l.equals("401")).count();
+    long unanswered = lines.stream().filter(l -> l.startsWith("EXC")).count();
+    String savedBearer = bearer;
+    bearer = reviewer.get();
+    int logged = count("/AuditEvent?altid=" + AUDITED_CLIENT);
+    bearer = savedBearer;
+    System.out.printf("drill: answered %d, without an answer %d; AuditEvents of %s %d (must be %d to %d)%n",
+        answered, unanswered, AUDITED_CLIENT, logged, answered, answered + unanswered);
+    return logged >= answered && logged <= answered + unanswered;
   }
 
   // --- plumbing --------------------------------------------------------------------------------

@@ -143,8 +143,11 @@ public final class HookOrder {
   /**
    * When the request is done (SERVER_PROCESSING_COMPLETED), the conditional-write locks
    * (server/ConditionalWriteInterceptor) are released first: the request has committed, and the
-   * next request with the same condition need not wait for the audit write ({@link #AUDIT_WRITTEN}),
-   * which before ran first (-500 against the locks' 0) and held them for an insert of its own.
+   * next request with the same condition need not wait for a late audit journal row
+   * ({@link #AUDIT_WRITTEN}). The row most requests get as their answer goes out
+   * ({@link #AUDIT_JOURNALED}) is one INSERT made while the locks are still held; the AuditEvent's
+   * FHIR create, which once held them (-500 against the locks' 0), is now the audit log storer's,
+   * on a thread of its own.
    */
   public static final int CONDITION_LOCKS_RELEASED = 1_000;
 
