@@ -33,8 +33,8 @@ import se.samverkan.vocabulary.Vocabulary;
 /**
  * The audit log (patientdatalagen 4 kap. 3 §, lag 2022:913): one AuditEvent for every FHIR
  * request a caller makes — also when it failed or was refused — put into the {@link AuditJournal}
- * and committed before the answer is sent (stored as a FHIR AuditEvent by {@link AuditLogStorer},
- * moments later, off the request's thread), naming who (token subject, role), for which unit and care provider,
+ * and committed before the answer is sent, then stored as a FHIR AuditEvent by {@link AuditLogStorer}
+ * once the answer is out, naming who (token subject, role), for which unit and care provider,
  * what (interaction, action, the query), which patients were shown or withheld, the outcome, and
  * emergency access with its stated reason. Who may read the log, what of it they are shown, and
  * the vocabulary it is written in (read back by those rules and by the patient log extract) are
@@ -125,23 +125,22 @@ public class AuditInterceptor implements ServerInterceptor {
   }
 
   /**
-   * The request is done. One that reached neither hook above (an answer written straight to the
-   * servlet, a failure the journal could not take) is journaled now, with the status sent; one
-   * whose answer failed while it was written gets that status in its row.
+   * The request is done, its answer out: its AuditEvent is stored, off the answer's path (before the
+   * journal, this was the whole audit write). One that reached neither hook above (an answer written
+   * straight to the servlet, a failure the journal could not take) is journaled first, with the
+   * status sent; one whose answer failed while it was written is stored with that status.
    */
   @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.AUDIT_WRITTEN)
   public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
     int status = servletRequest == null ? 0 : servletRequest.getServletResponse().getStatus();
-    Object journaled = request.getUserData().get(JOURNALED);
     try {
-      if (journaled == null) {
+      if (!request.getUserData().containsKey(JOURNALED)) {
         journal(request, status);
-      } else if (journaled instanceof Journaled row && row.status() != status && status >= 400) {
-        Caller caller = Caller.of(request);
-        if (!journal.amend(row.id(), encode(event(request, caller, status)))) {
-          log.warn("The AuditEvent of a {} request was stored with status {} before the answer failed with {}",
-              request.getRestOperationType(), row.status(), status);
-        }
+      }
+      if (request.getUserData().get(JOURNALED) instanceof Journaled row) {
+        AuditEvent event = row.status() == status || status < 400 ? row.event()
+            : event(request, Caller.of(request), status);
+        storer.store(row.id(), event);
       }
     } catch (RuntimeException e) {
       log.error("Could not journal the AuditEvent of a {} request ({})", request.getRestOperationType(),
@@ -149,8 +148,8 @@ public class AuditInterceptor implements ServerInterceptor {
     }
   }
 
-  /** What the request's journal row is, once it has one. */
-  private record Journaled(long id, int status) {}
+  /** The request's journal row: its id, the status it records, and the event, to be stored. */
+  private record Journaled(long id, int status, AuditEvent event) {}
 
   private void journal(RequestDetails request, int status) {
     Caller caller = Caller.of(request);
@@ -160,8 +159,7 @@ public class AuditInterceptor implements ServerInterceptor {
     }
     AuditEvent event = event(request, caller, status);
     long id = journal.append(encode(event), event.getRecorded().getTime());
-    request.getUserData().put(JOURNALED, new Journaled(id, status));
-    storer.wake();
+    request.getUserData().put(JOURNALED, new Journaled(id, status, event));
   }
 
   private String encode(AuditEvent event) {

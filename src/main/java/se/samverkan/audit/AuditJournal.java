@@ -12,9 +12,8 @@ import org.springframework.jdbc.support.KeyHolder;
  * se.samverkan.storage.SchemaMigration), holding the request's AuditEvent as JSON. A row is
  * inserted and committed before the request's answer is sent, so an answer a client has received
  * is in the database, whatever happens to the process next; {@link AuditLogStorer} turns rows into
- * stored AuditEvents and removes each in the same transaction. One INSERT is what a request pays
- * for its audit record, where a FHIR create through every write hook cost a third of a small
- * query (docs/performance.md, step 11).
+ * stored AuditEvents and removes each in the same transaction, normally moments later on the
+ * request's own thread.
  */
 public class AuditJournal {
 
@@ -42,11 +41,6 @@ public class AuditJournal {
       return insert;
     }, key);
     return key.getKey().longValue();
-  }
-
-  /** Replaces a row's event if it is not stored yet; false if it was. */
-  boolean amend(long id, String event) {
-    return jdbc.update("UPDATE SV_AUDIT_JOURNAL SET EVENT = ? WHERE ID = ?", event, id) == 1;
   }
 
   /**

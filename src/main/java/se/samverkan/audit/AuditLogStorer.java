@@ -17,22 +17,26 @@ import org.springframework.transaction.annotation.Propagation;
 
 /**
  * The audit log's storage side: turns {@link AuditJournal} rows into stored AuditEvents, which log
- * reviewers search and {@code Patient/$access-log} reads, as before. One thread, woken by every
- * new row and at least once a second; a row and its AuditEvent change in one transaction (the row
- * is removed as the event is created), so each row becomes exactly one AuditEvent, also when the
- * process dies half-way or several replicas drain the same journal (a row one holds is skipped
- * by the others). Rows left by a stopped or crashed process are stored when the next one starts.
+ * reviewers search and {@code Patient/$access-log} reads, as before. The request that wrote a row
+ * stores its AuditEvent itself once its answer is out ({@link #store}, on the request's thread, as
+ * the AuditEvent was created before the journal existed); this class's one thread stores, about
+ * once a second, whatever rows are left — by a request whose store failed, or by a process that
+ * stopped or crashed between answering and storing. A row and its AuditEvent change in one
+ * transaction (the row is removed as the event is created) and a row one transaction holds is
+ * skipped by the others, so each row becomes exactly one AuditEvent, also when the process dies
+ * half-way or several replicas drain one journal.
  *
- * <p>Rows are stored a batch at a time in one transaction, which is where the saving over a create
- * per request comes from; when a batch fails, its rows are stored one by one, and an event whose
- * reference names a resource deleted since (HAPI's referential integrity refuses it) keeps that id
- * as its entity's name instead ({@code AuditEvent?entity-name=Patient/…}). A row that still fails
- * {@value AuditJournal#MAX_ATTEMPTS} times stays in the journal, counted in the log at each pass:
- * it is the audit record of its request, not lost, but not searchable until an operator looks.
+ * <p>An event whose reference names a resource deleted since (HAPI's referential integrity refuses
+ * it) keeps that id as its entity's name instead ({@code AuditEvent?entity-name=Patient/…}). A row
+ * that still fails {@value AuditJournal#MAX_ATTEMPTS} times stays in the journal, counted in the
+ * log: it is the audit record of its request, not lost, but not searchable until an operator looks.
  *
- * <p>A log reviewer's request first waits (up to {@link #FRESH_WITHIN}) until every row written
- * before it is stored ({@link #storedUpToNow}): what a reviewer searches includes every request
- * answered before the search.
+ * <p>A log reviewer's request first stores every row written before it ({@link #storedUpToNow}):
+ * what a reviewer searches includes every request answered before the search.
+ *
+ * <p>Why not a batch per transaction on this thread alone, off every request's path: measured, a
+ * single thread fell 9,160 rows behind in a benchmark's query phases, and requests helping it in
+ * batches made the queries slower than one create per request (docs/performance.md, step 11).
  */
 public class AuditLogStorer implements SmartLifecycle {
 
@@ -58,8 +62,25 @@ public class AuditLogStorer implements SmartLifecycle {
     this.fhirContext = fhirContext;
   }
 
-  /** A row was appended: store it soon. */
-  void wake() {
+  /**
+   * Stores one request's AuditEvent and removes its row, on the request's thread once its answer
+   * is out; nothing if another thread has taken the row (it stores it). Failures are left to this
+   * class's thread, which tries the row again.
+   */
+  void store(long id, AuditEvent event) {
+    try {
+      storeRow(id, event, false);
+    } catch (RuntimeException refused) {
+      try {
+        storeRow(id, referencesAsNames(event), true);
+      } catch (RuntimeException e) {
+        log.warn("The AuditEvent of journal row {} was not stored at once ({}); it is tried again", id,
+            e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  private void wake() {
     synchronized (signal) {
       woken = true;
       signal.notifyAll();
@@ -75,17 +96,13 @@ public class AuditLogStorer implements SmartLifecycle {
     long until = System.nanoTime() + FRESH_WITHIN.toNanos();
     int waiting;
     while ((waiting = journal.waitingUpTo(newest)) > 0) {
-      if (!running) {
-        storeWaiting(); // stopped: the reviewer's thread stores them itself
-        continue;
-      }
       if (System.nanoTime() > until) {
         log.warn("{} audit journal row(s) not yet stored after {} s: a log reviewer is answered without them",
             waiting, FRESH_WITHIN.toSeconds());
         return;
       }
-      wake();
-      sleep(Duration.ofMillis(10));
+      storeWaiting(); // rows other threads hold are theirs, and stored in a moment
+      sleep(Duration.ofMillis(5));
     }
   }
 
@@ -149,15 +166,15 @@ public class AuditLogStorer implements SmartLifecycle {
   synchronized void storeWaiting() {
     int stored;
     do {
-      stored = storeBatch();
+      stored = storeBatch(BATCH);
     } while (stored == BATCH);
   }
 
-  private int storeBatch() {
+  private int storeBatch(int limit) {
     List<Long> taken = new ArrayList<>();
     try {
-      return inTransaction(() -> {
-        List<AuditJournal.Entry> rows = journal.take(BATCH);
+      int stored = inTransaction(() -> {
+        List<AuditJournal.Entry> rows = journal.take(limit);
         rows.forEach(row -> taken.add(row.id()));
         IParser parser = fhirContext.newJsonParser();
         for (AuditJournal.Entry row : rows) {
@@ -166,6 +183,7 @@ public class AuditLogStorer implements SmartLifecycle {
         journal.remove(taken);
         return rows.size();
       });
+      return stored;
     } catch (RuntimeException batchFailed) {
       if (taken.isEmpty()) {
         throw batchFailed;
@@ -175,18 +193,11 @@ public class AuditLogStorer implements SmartLifecycle {
     }
   }
 
+  /** A row of a failed batch, parsed from the journal; failing with names only too, it counts an attempt. */
   private void storeAlone(long id) {
     for (boolean namesOnly : new boolean[] {false, true}) {
       try {
-        inTransaction(() -> {
-          List<AuditJournal.Entry> row = journal.takeRow(id);
-          if (!row.isEmpty()) {
-            AuditEvent event = fhirContext.newJsonParser().parseResource(AuditEvent.class, row.get(0).event());
-            dao().create(namesOnly ? referencesAsNames(event) : event, new SystemRequestDetails());
-            journal.remove(List.of(id));
-          }
-          return null;
-        });
+        storeRow(id, null, namesOnly);
         return;
       } catch (RuntimeException e) {
         if (namesOnly) {
@@ -196,6 +207,20 @@ public class AuditLogStorer implements SmartLifecycle {
         }
       }
     }
+  }
+
+  /** The row's event ({@code event}, or parsed from the row) created and the row removed, if no one else holds it. */
+  private void storeRow(long id, AuditEvent event, boolean namesOnly) {
+    inTransaction(() -> {
+      List<AuditJournal.Entry> row = journal.takeRow(id);
+      if (!row.isEmpty()) {
+        AuditEvent toStore = event != null ? event
+            : fhirContext.newJsonParser().parseResource(AuditEvent.class, row.get(0).event());
+        dao().create(namesOnly ? referencesAsNames(toStore) : toStore, new SystemRequestDetails());
+        journal.remove(List.of(id));
+      }
+      return null;
+    });
   }
 
   /**

@@ -35,7 +35,7 @@ import se.samverkan.messages.Messages;
  * <ul>
  *   <li>requests (and transaction entries) with the same condition run one after another in this
  *       server: each condition takes a lock until the request has committed, and gives it up
- *       when the request is done (HookOrder#CONDITION_LOCKS_RELEASED);
+ *       when the request is done, before its AuditEvent is stored (HookOrder#CONDITION_LOCKS_RELEASED);
  *   <li>a request that still loses HAPI's race (409 "conditional constraint failure") is retried,
  *       runs its condition again and finds the winner — never one that names a version
  *       (If-Match), which must lose with 412;

@@ -116,7 +116,7 @@ class HookOrderTest extends FhirServerTest {
           "Authorization", "Bearer " + tokens.token(subject, TestTokens.HOSPITAL, TestTokens.REGION,
               "journal-system", TestTokens.ALL_SCOPES));
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-      // The AuditEvent is stored by the audit log's storer moments after the answer: wait for it.
+      // The AuditEvent is stored once the answer is out: wait for it.
       for (int i = 0; i < 100 && !lockHeld.containsKey("at the audit write"); i++) {
         Thread.sleep(100);
       }

@@ -221,7 +221,7 @@ class ReferentialIntegrityTest extends FhirServerTest {
     for (int i = 0; i < times; i++) {
       assertThat(get("/" + patient.getValue()).statusCode()).isEqualTo(200);
     }
-    // Each read's AuditEvent is stored moments after its answer, off the request's thread: wait until all are there.
+    // Each read's AuditEvent is stored once its answer is out: wait until all are there.
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(auditEventsNaming(patient)).isGreaterThanOrEqualTo(times + 1));
   }

@@ -143,19 +143,19 @@ public final class HookOrder {
   /**
    * When the request is done (SERVER_PROCESSING_COMPLETED), the conditional-write locks
    * (server/ConditionalWriteInterceptor) are released first: the request has committed, and the
-   * next request with the same condition need not wait for a late audit journal row
-   * ({@link #AUDIT_WRITTEN}). The row most requests get as their answer goes out
-   * ({@link #AUDIT_JOURNALED}) is one INSERT made while the locks are still held; the AuditEvent's
-   * FHIR create, which once held them (-500 against the locks' 0), is now the audit log storer's,
-   * on a thread of its own.
+   * next request with the same condition need not wait for the AuditEvent's store
+   * ({@link #AUDIT_WRITTEN}), which before ran first (-500 against the locks' 0) and held them for
+   * an insert of its own. The journal row the request got as its answer went out
+   * ({@link #AUDIT_JOURNALED}) is one INSERT made while the locks were still held.
    */
   public static final int CONDITION_LOCKS_RELEASED = 1_000;
 
   /**
-   * When the request is done (SERVER_PROCESSING_COMPLETED, audit/AuditInterceptor#completed), a
-   * request the journal has no row for yet gets one, last, after {@link #CONDITION_LOCKS_RELEASED}:
-   * no lock is held while it is inserted. Most requests were journaled before their answer was sent
-   * ({@link #AUDIT_JOURNALED}, {@link #AUDIT_JOURNALED_ON_FAILURE}).
+   * When the request is done (SERVER_PROCESSING_COMPLETED, audit/AuditInterceptor#completed), its
+   * AuditEvent is stored and its journal row removed, last, after {@link #CONDITION_LOCKS_RELEASED}:
+   * no lock is held while it is inserted. The row itself was written before the answer was sent
+   * ({@link #AUDIT_JOURNALED}, {@link #AUDIT_JOURNALED_ON_FAILURE}), or is written here for a request
+   * that reached neither.
    */
   public static final int AUDIT_WRITTEN = 2_000;
 
