@@ -72,7 +72,7 @@ public class AuditLogStorer implements SmartLifecycle {
       storeRow(id, event, false);
     } catch (RuntimeException refused) {
       try {
-        storeRow(id, referencesAsNames(event), true);
+        storeRow(id, event, true);
       } catch (RuntimeException e) {
         log.warn("The AuditEvent of journal row {} was not stored at once ({}); it is tried again", id,
             e.getClass().getSimpleName());
