@@ -18,7 +18,7 @@ import org.springframework.jdbc.support.KeyHolder;
 public class AuditJournal {
 
   /** A row not yet stored as an AuditEvent. */
-  public record Entry(long id, String event, int attempts) {}
+  public record Entry(long id, String event) {}
 
   /** A row that failed this often is left in the journal for the operator (see {@link AuditLogStorer}). */
   static final int MAX_ATTEMPTS = 5;
@@ -48,15 +48,15 @@ public class AuditJournal {
    * transaction holds (another storer, another replica) are skipped, not waited for.
    */
   List<Entry> take(int limit) {
-    return jdbc.query("SELECT ID, EVENT, ATTEMPTS FROM SV_AUDIT_JOURNAL WHERE ATTEMPTS < " + MAX_ATTEMPTS
+    return jdbc.query("SELECT ID, EVENT FROM SV_AUDIT_JOURNAL WHERE ATTEMPTS < " + MAX_ATTEMPTS
             + " ORDER BY ID FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED",
-        (rs, row) -> new Entry(rs.getLong(1), rs.getString(2), rs.getInt(3)));
+        (rs, row) -> new Entry(rs.getLong(1), rs.getString(2)));
   }
 
   /** The row, locked for the caller's transaction; none if it is gone or another transaction holds it. */
   List<Entry> takeRow(long id) {
-    return jdbc.query("SELECT ID, EVENT, ATTEMPTS FROM SV_AUDIT_JOURNAL WHERE ID = ? FOR UPDATE SKIP LOCKED",
-        (rs, row) -> new Entry(rs.getLong(1), rs.getString(2), rs.getInt(3)), id);
+    return jdbc.query("SELECT ID, EVENT FROM SV_AUDIT_JOURNAL WHERE ID = ? FOR UPDATE SKIP LOCKED",
+        (rs, row) -> new Entry(rs.getLong(1), rs.getString(2)), id);
   }
 
   /** Removes rows once their AuditEvents are stored (in the storing transaction). */

@@ -68,15 +68,10 @@ public class AuditLogStorer implements SmartLifecycle {
    * class's thread, which tries the row again.
    */
   void store(long id, AuditEvent event) {
-    try {
-      storeRow(id, event, false);
-    } catch (RuntimeException refused) {
-      try {
-        storeRow(id, event, true);
-      } catch (RuntimeException e) {
-        log.warn("The AuditEvent of journal row {} was not stored at once ({}); it is tried again", id,
-            e.getClass().getSimpleName());
-      }
+    RuntimeException failed = storeTwice(id, event);
+    if (failed != null) {
+      log.warn("The AuditEvent of journal row {} was not stored at once ({}); it is tried again", id,
+          failed.getClass().getSimpleName());
     }
   }
 
@@ -166,15 +161,15 @@ public class AuditLogStorer implements SmartLifecycle {
   synchronized void storeWaiting() {
     int stored;
     do {
-      stored = storeBatch(BATCH);
+      stored = storeBatch();
     } while (stored == BATCH);
   }
 
-  private int storeBatch(int limit) {
+  private int storeBatch() {
     List<Long> taken = new ArrayList<>();
     try {
       int stored = inTransaction(() -> {
-        List<AuditJournal.Entry> rows = journal.take(limit);
+        List<AuditJournal.Entry> rows = journal.take(BATCH);
         rows.forEach(row -> taken.add(row.id()));
         IParser parser = fhirContext.newJsonParser();
         for (AuditJournal.Entry row : rows) {
@@ -195,16 +190,25 @@ public class AuditLogStorer implements SmartLifecycle {
 
   /** A row of a failed batch, parsed from the journal; failing with names only too, it counts an attempt. */
   private void storeAlone(long id) {
-    for (boolean namesOnly : new boolean[] {false, true}) {
+    RuntimeException failed = storeTwice(id, null);
+    if (failed != null) {
+      // Never the event itself: it names patients.
+      log.error("Audit journal row {} could not be stored ({})", id, failed.getClass().getSimpleName());
+      journal.failed(id);
+    }
+  }
+
+  /** As it is, then with its references as names; the second failure, or null once stored. */
+  private RuntimeException storeTwice(long id, AuditEvent event) {
+    try {
+      storeRow(id, event, false);
+      return null;
+    } catch (RuntimeException refused) {
       try {
-        storeRow(id, null, namesOnly);
-        return;
+        storeRow(id, event, true);
+        return null;
       } catch (RuntimeException e) {
-        if (namesOnly) {
-          // Never the event itself: it names patients.
-          log.error("Audit journal row {} could not be stored ({})", id, e.getClass().getSimpleName());
-          journal.failed(id);
-        }
+        return e;
       }
     }
   }
