@@ -3,10 +3,15 @@ package se.samverkan.storage;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
+import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
+import ca.uhn.fhir.jpa.esr.ExternallyStoredResourceServiceRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
+import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
+import ca.uhn.fhir.util.IMetaTagSorter;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.HashMap;
 import java.util.Map;
@@ -70,6 +75,19 @@ public class JpaStorageConfig {
       JpaStorageSettings storageSettings) {
     return new ReferentialIntegrity(
         SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), fhirContext, storageSettings);
+  }
+
+  /**
+   * HAPI's loader of stored resources, parsing a read's search results once (issue 20): primary, so
+   * HAPI's search builders take it instead of their own (SearchConfig#myBatchResourceLoader, 8.8).
+   */
+  @Bean
+  @Primary
+  ResultsParsedOnce resultsParsedOnce(FhirContext fhirContext, IResourceMetadataExtractorSvc metadata,
+      IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externallyStored,
+      IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
+    return new ResultsParsedOnce(fhirContext, metadata, parser, externallyStored, tagSorter, partitions,
+        partitionLookup);
   }
 
   /** Required by HAPI even when partitioning is off, as it is here. */

@@ -93,6 +93,14 @@ public final class HookOrder {
   public static final int IDENTIFIERS_NORMALISED = 90;
 
   /**
+   * A read's page of search results is loaded for the access checks by the first hook that looks
+   * at it (STORAGE_PREACCESS_RESOURCES, storage/ResultsParsedOnce), so that what is parsed there is
+   * handed to the answer instead of being parsed again; before {@link #ACCESS_LOOKUPS_PREFETCHED},
+   * which was the first to read the page until then.
+   */
+  public static final int RESULTS_PARSED_ONCE = AuthorizationConstants.ORDER_CONSENT_INTERCEPTOR - 3;
+
+  /**
    * A write's condition matches the caller's own resources only, if it matches any
    * (STORAGE_PRESHOW_RESOURCES, access/OwnMatchesFirst), before the consent interceptor leaves out
    * what the caller may not see.
