@@ -10,6 +10,8 @@
 #   SERVER_JAVA_OPTS   JVM options of the server (default -Xmx1g)
 #   SERVER_ARGS        extra Spring arguments (an array, e.g. --samverkan.profiles.enforcement=strict)
 #   SERVER_START_TIMEOUT  seconds to wait for readiness (default 300: a start on a busy 2-core machine took over 120 s)
+#   SERVER_LAUNCH      jar (default: java -jar) or prepared (tools/prepare-start: the jar extracted,
+#                      with a class-data-sharing archive, as the image starts it)
 # and runs from the repository root.
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -17,6 +19,7 @@ SERVER_PID=""
 SERVER_DB=${SERVER_DB:-postgres}
 SERVER_JAVA_OPTS=${SERVER_JAVA_OPTS:--Xmx1g}
 SERVER_START_TIMEOUT=${SERVER_START_TIMEOUT:-300}
+SERVER_LAUNCH=${SERVER_LAUNCH:-jar}
 # Seconds from launching java until readiness answered 200 (set by server_start).
 SERVER_START_SECONDS=""
 if [[ -z ${SERVER_ARGS+x} ]]; then SERVER_ARGS=(); fi
@@ -78,18 +81,31 @@ server_install() {
   [[ -d target/dev-classes && -d target/dev-lib ]] \
     || { echo "$ME: no target/dev-classes or target/dev-lib (./mvnw -q -DskipTests package makes them)"; exit 1; }
   cp -r target/dev-classes "$WORK/dev/classes" && cp -r target/dev-lib "$WORK/dev/lib"
+  if [[ $SERVER_LAUNCH == prepared ]]; then
+    local more="$WORK/dev/classes:$WORK/dev/lib/*"
+    if has_own_issuer "$WORK/samverkan.jar"; then more=""; fi
+    tools/prepare-start "$WORK/samverkan.jar" "$WORK/app" "$more"
+  fi
+}
+
+# Whether the jar carries the development issuer itself (built before it moved out of the jar:
+# an older commit's, bench/run --jar). Entry names are stored uncompressed: grep finds them.
+has_own_issuer() {
+  LC_ALL=C grep -qa 'BOOT-INF/lib/spring-security-oauth2-authorization-server-' "$1"
 }
 
 # Starts $WORK/samverkan.jar (server_install) and waits until readiness answers 200; sets SERVER_PID and
 # SERVER_START_SECONDS (launch to first 200, polled every 0.1 s). Exits if it never gets ready.
 server_start() {
-  local started db_env=() db_args=() launch=(-jar "$WORK/samverkan.jar")
-  # A jar built before the development issuer left it (an older commit's, bench/run --jar: it
-  # carries Spring Authorization Server) runs as it is; a newer one through Spring Boot's
+  # shellcheck disable=SC2206 # the JVM options are words
+  local started db_env=() db_args=() launch=(java $SERVER_JAVA_OPTS -jar "$WORK/samverkan.jar")
+  # A jar that carries the development issuer runs as it is; a newer one through Spring Boot's
   # PropertiesLauncher, which adds loader.path (the issuer's classes and Spring Authorization
-  # Server, server_install) to the jar's classpath. Entry names are stored uncompressed: grep finds them.
-  if ! LC_ALL=C grep -qa 'BOOT-INF/lib/spring-security-oauth2-authorization-server-' "$WORK/samverkan.jar"; then
-    launch=(-Dloader.path="$WORK/dev/classes,$WORK/dev/lib" -cp "$WORK/samverkan.jar"
+  # Server, server_install) to the jar's classpath; a prepared one by its start script.
+  if [[ $SERVER_LAUNCH == prepared ]]; then
+    launch=(env JAVA_OPTS="$SERVER_JAVA_OPTS" "$WORK/app/start.sh")
+  elif ! has_own_issuer "$WORK/samverkan.jar"; then
+    launch=(java $SERVER_JAVA_OPTS -Dloader.path="$WORK/dev/classes,$WORK/dev/lib" -cp "$WORK/samverkan.jar"
       org.springframework.boot.loader.launch.PropertiesLauncher)
   fi
   # Else readiness could be answered by someone else's server.
@@ -101,8 +117,7 @@ server_start() {
       SAMVERKAN_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/samverkan" SAMVERKAN_DB_USER=postgres SAMVERKAN_DB_PASSWORD=)
   fi
   started=$(date +%s%N)
-  # shellcheck disable=SC2086 # the JVM options are words
-  env "${db_env[@]}" java $SERVER_JAVA_OPTS "${launch[@]}" --server.port="$PORT" \
+  env "${db_env[@]}" "${launch[@]}" --server.port="$PORT" \
     --samverkan.security.dev-issuer.issuer="http://localhost:$PORT/dev-issuer" \
     "${db_args[@]}" "${SERVER_ARGS[@]}" >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!

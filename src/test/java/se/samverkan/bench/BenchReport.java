@@ -100,6 +100,8 @@ final class BenchReport {
     line("| Database | " + get("settings.db", "?") + " |");
     line("| Profile enforcement | " + get("settings.enforcement", "?") + " |");
     line("| Server JVM options | `" + get("settings.java-opts", "") + "` |");
+    line("| Server started | " + ("prepared".equals(get("settings.start", "jar"))
+        ? "extracted, with a class-data-sharing archive (tools/prepare-start)" : "java -jar") + " |");
     line("| Ingest | " + get("settings.ingest-clients", "?") + " concurrent clients (as "
         + get("settings.ingest-client", "?") + "), transaction timeout " + get("settings.transaction-timeout", "?")
         + " s |");

@@ -91,4 +91,18 @@ class DockerComposeTest {
     assertThat(Pattern.compile("(?m)^FROM ").matcher(dockerfile).results().count()).isEqualTo(2);
     assertThat(dockerfile).contains(" AS build").contains("COPY --from=build").contains("./mvnw");
   }
+
+  /** As the README says to start it in production, and as bench/run --start prepared measures it. */
+  @Test
+  void theImageStartsTheExtractedJarWithTheClassDataSharingArchiveItMade() throws IOException {
+    String dockerfile = Files.readString(Path.of("Dockerfile"));
+    String lastStage = dockerfile.substring(dockerfile.lastIndexOf("\nFROM "));
+    assertThat(lastStage).contains("COPY tools/prepare-start /usr/local/bin/prepare-start")
+        .containsPattern("RUN prepare-start \\S+ /opt/samverkan/app ")
+        .contains("ENTRYPOINT [\"/opt/samverkan/app/start.sh\"]");
+    assertThat(Path.of("tools/prepare-start")).isExecutable();
+    assertThat(Files.readString(Path.of("README.md")))
+        .contains("tools/prepare-start target/samverkan-*.jar /opt/samverkan/app")
+        .contains("/opt/samverkan/app/start.sh");
+  }
 }
