@@ -129,7 +129,8 @@ public enum Message {
   OPERATION_SCAN_LIMIT("operation.scan-limit"),
   LASTN_NEEDS_WHOM("lastn.needs-whom"),
   LASTN_MAX("lastn.max"),
-  WORKLIST_NEEDS_ORGANIZATION("worklist.needs-organization");
+  WORKLIST_NEEDS_ORGANIZATION("worklist.needs-organization"),
+  WORKLIST_PAGE("worklist.page");
 
   private final String id;
 

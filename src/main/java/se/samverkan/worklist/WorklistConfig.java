@@ -16,7 +16,7 @@ public class WorklistConfig {
   @Bean
   public WorklistOperationProvider worklistOperationProvider(DaoRegistry daos, FhirServerProperties properties,
       VisibleResults visible) {
-    return new WorklistOperationProvider(daos, properties.scanLimit(), visible);
+    return new WorklistOperationProvider(daos, properties.scanLimit(), properties.maxPageSize(), visible);
   }
 
   @Bean

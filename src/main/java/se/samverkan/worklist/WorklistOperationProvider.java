@@ -5,6 +5,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.valueset.BundleTypeEnum;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.SortOrderEnum;
 import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Observation;
@@ -39,10 +41,18 @@ import se.samverkan.vocabulary.Vocabulary;
  * <p>An operation, not a search, because "active team with X" must hold for one and the same
  * CareTeam (two {@code _has} parameters would match them on different teams) and "latest CFS"
  * has no search form. The answer is a searchset: the patients as matches, teams and CFS as
- * includes, all on one page. Like every search it carries no {@code total} (README): HAPI's
+ * includes. Like every search it carries no {@code total} (README): HAPI's
  * ConsentInterceptor#interceptOutgoingResponse clears {@code Bundle.total} of every answer whose
  * request the consent service did not authorise outright (HAPI 8.8), which is every client's, so
  * a total set here never reached anyone. The number of patients is the number of matches.
+ *
+ * <p>Without {@code _count} the whole list is one page. With {@code _count=n} (at most the
+ * server's page size limit, as for searches) the answer holds n patients of the list, from
+ * {@code _offset} (0 by default), and a {@code next} link while more follow (issue 20: a
+ * 400-patient kommun's nurse gets her first page without the latest CFS of all 400 being read
+ * and sent). Each page is worked out anew from the teams the caller sees, so the pages are
+ * pages of what the caller may see, and a team ended or started between two pages shifts the
+ * rest of the list by one.
  */
 public class WorklistOperationProvider implements ServerProvider {
 
@@ -51,22 +61,27 @@ public class WorklistOperationProvider implements ServerProvider {
 
   private final DaoRegistry daos;
   private final int scanLimit;
+  private final int maxPageSize;
   private final VisibleResults visible;
 
-  public WorklistOperationProvider(DaoRegistry daos, int scanLimit, VisibleResults visible) {
+  public WorklistOperationProvider(DaoRegistry daos, int scanLimit, int maxPageSize, VisibleResults visible) {
     this.daos = daos;
     this.scanLimit = scanLimit;
+    this.maxPageSize = maxPageSize;
     this.visible = visible;
   }
 
   @Operation(name = "$worklist", type = Patient.class, idempotent = true, bundleType = BundleTypeEnum.SEARCHSET)
   public Bundle worklist(
       @OperationParam(name = "organization", min = 1, max = 1) ReferenceParam organization,
+      @OperationParam(name = Constants.PARAM_COUNT, typeName = "integer", max = 1) IPrimitiveType<Integer> count,
+      @OperationParam(name = Constants.PARAM_OFFSET, typeName = "integer", max = 1) IPrimitiveType<Integer> offset,
       RequestDetails request) {
     if (organization == null || organization.getIdPart() == null || organization.getIdPart().isBlank()) {
       throw new InvalidRequestException(Messages.english(Message.WORKLIST_NEEDS_ORGANIZATION));
     }
     String orgReference = "Organization/" + organization.getIdPart();
+    Page page = Page.of(count, offset, maxPageSize);
 
     SearchParameterMap teamSearch = SearchParameterMap.newSynchronous();
     teamSearch.add("participant-organization", new ReferenceParam(orgReference));
@@ -85,10 +100,17 @@ public class WorklistOperationProvider implements ServerProvider {
     if (teamsByPatient.isEmpty()) {
       return worklist;
     }
-    List<Patient> patients = patients(teamsByPatient.keySet());
-    Map<String, Observation> latestCfs = latestCfs(request, teamsByPatient.keySet());
+    List<Patient> list = patients(teamsByPatient.keySet());
+    List<Patient> patients = page.of(list);
+    Map<String, Observation> latestCfs = patients.isEmpty() ? Map.of() : latestCfs(request,
+        patients.stream().map(p -> "Patient/" + p.getIdElement().getIdPart()).toList());
 
     String base = request.getFhirServerBase();
+    if (page.isFollowedIn(list)) {
+      worklist.addLink().setRelation(Bundle.LINK_NEXT).setUrl(base + "/Patient/$worklist?organization="
+          + orgReference + "&" + Constants.PARAM_COUNT + "=" + page.size() + "&" + Constants.PARAM_OFFSET + "="
+          + page.next());
+    }
     for (Patient patient : patients) {
       String reference = "Patient/" + patient.getIdElement().getIdPart();
       add(worklist, base, patient, Bundle.SearchEntryMode.MATCH);
@@ -132,6 +154,34 @@ public class WorklistOperationProvider implements ServerProvider {
 
   private <T extends IBaseResource> List<IBaseResource> searchAll(Class<T> type, SearchParameterMap search) {
     return WholeSearch.all(daos.getResourceDao(type), search, scanLimit, "$worklist");
+  }
+
+  /** The patients of one answer: all of them, or {@code size} from {@code from}. */
+  record Page(Integer size, int from) {
+
+    static Page of(IPrimitiveType<Integer> count, IPrimitiveType<Integer> offset, int maxPageSize) {
+      Integer size = count == null ? null : count.getValue();
+      Integer from = offset == null ? null : offset.getValue();
+      if ((size != null && size < 1) || (from != null && from < 0)) {
+        throw new InvalidRequestException(Messages.english(Message.WORKLIST_PAGE));
+      }
+      return new Page(size == null ? null : Math.min(size, maxPageSize), from == null ? 0 : from);
+    }
+
+    <T> List<T> of(List<T> list) {
+      if (size == null) {
+        return list;
+      }
+      return list.subList(Math.min(from, list.size()), (int) Math.min((long) from + size, list.size()));
+    }
+
+    boolean isFollowedIn(List<?> list) {
+      return size != null && next() < list.size();
+    }
+
+    int next() {
+      return from + size;
+    }
   }
 
   private static void add(Bundle bundle, String base, Resource resource, Bundle.SearchEntryMode mode) {

@@ -55,6 +55,8 @@ final class WorklistQueries {
   static final String ED_SCREENING = "https://samverkan.se/fhir/CodeSystem/instrument%7Ced-screening";
   /** The reference date 2026-11-02 minus 14 days. */
   static final String NEWS2_SINCE = "2026-10-19";
+  /** Patients a page of the worklist, as a nurse's tool would ask. */
+  static final int WORKLIST_PAGE = 50;
   /** 72 hours before midday of the reference date. */
   static final String ED_SINCE = "2026-10-30T12:00:00%2B01:00";
 
@@ -95,6 +97,11 @@ final class WorklistQueries {
         new Query("worklist", "3", "Patient/$worklist?organization=Organization/<kommun or vårdcentral>",
             r -> "/Patient/$worklist?organization=Organization/" + units.get(r.nextInt(units.size())),
             "Samverkan's own operation (se.samverkan.worklist.WorklistOperationProvider)"),
+        new Query("worklist-page", "3b", "Patient/$worklist?organization=Organization/<kommun or vårdcentral>"
+            + "&_count=" + WORKLIST_PAGE + " (first page)",
+            r -> "/Patient/$worklist?organization=Organization/" + units.get(r.nextInt(units.size()))
+                + "&_count=" + WORKLIST_PAGE,
+            "Samverkan's own operation, its first page: what a coordination nurse's tool asks for first"),
         new Query("lastn", "4a", "Observation/$lastn?patient=Patient/<id>&category=vital-signs",
             r -> "/Observation/$lastn?patient=Patient/" + patient.apply(r) + "&category=vital-signs",
             "FHIR R4 defines $lastn, but HAPI's JPA server answers it only with Elasticsearch behind it, which the"

@@ -15,6 +15,7 @@ import static se.samverkan.support.Journeys.VC_SOLVESBORG;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -190,6 +191,45 @@ class WorklistQueriesTest extends FhirServerTest {
         .hasSize(25);
   }
 
+  @Test
+  void aWorklistAskedForInPagesIsTheWholeListInTheSameOrderAndTheLastPageLinksNoFurther() {
+    String unit = unitWithPatients(5, 2);
+    Bundle whole = searchBundle("/Patient/$worklist?organization=Organization/" + unit);
+
+    List<String> paged = new ArrayList<>();
+    int pages = 0;
+    Bundle page = searchBundle("/Patient/$worklist?organization=Organization/" + unit + "&_count=2");
+    while (true) {
+      pages++;
+      assertThat(entries(page, Bundle.SearchEntryMode.MATCH)).as("patients on page " + pages).hasSizeLessThanOrEqualTo(2);
+      paged.addAll(entries(page, null));
+      Bundle.BundleLinkComponent next = page.getLink(Bundle.LINK_NEXT);
+      if (next == null) {
+        break;
+      }
+      page = searchBundle(next.getUrl());
+    }
+
+    assertThat(entries(whole, Bundle.SearchEntryMode.MATCH)).hasSize(5);
+    assertThat(entries(whole, null).stream().filter(e -> e.startsWith("Observation/"))).as("CFS on the list").hasSize(2);
+    assertThat(paged).as("each patient with its team and latest CFS, page by page").isEqualTo(entries(whole, null));
+    assertThat(pages).isEqualTo(3);
+  }
+
+  @Test
+  void aWorklistPageFromPastTheEndIsEmptyAndABadPageIsRefused() {
+    String unit = unitWithPatients(2, 0);
+    Bundle past = searchBundle("/Patient/$worklist?organization=Organization/" + unit + "&_count=2&_offset=2");
+    assertThat(past.getEntry()).isEmpty();
+    assertThat(past.getLink(Bundle.LINK_NEXT)).isNull();
+
+    for (String bad : List.of("_count=0", "_offset=-1", "_count=many")) {
+      HttpResponse<String> refused = get("/Patient/$worklist?organization=Organization/" + unit + "&" + bad);
+      assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+      assertThat(outcome(refused).getIssueFirstRep().getDiagnostics()).as(bad).isNotBlank();
+    }
+  }
+
   /**
    * The journeys as loaded belong to the region. A kommun asking with its own token sees a patient
    * on its worklist only with the patient's consent: Bertil consented to his SIP, Astrid has no
@@ -354,6 +394,38 @@ class WorklistQueriesTest extends FhirServerTest {
   }
 
   // --- helpers
+
+  /**
+   * A new unit in the active teams of new patients, the first {@code withCfs} of them with a
+   * Clinical Frailty Scale (a copy of a journey's): its worklist, the unit's id.
+   */
+  private String unitWithPatients(int patients, int withCfs) {
+    String unit = client.create().resource(TestData.organization("Hemsjukvården Sida")).execute().getId().getIdPart();
+    Observation template = (Observation) searchBundle("/Observation?code=http://snomed.info/sct%7C"
+        + WorklistOperationProvider.CFS_CODE + "&_count=1").getEntryFirstRep().getResource();
+    for (int i = 0; i < patients; i++) {
+      IdType patient = create(TestPeople.patient());
+      create(TestData.careTeam(patient, new IdType("Organization", unit)));
+      if (i < withCfs) {
+        Observation cfs = template.copy();
+        cfs.setId((String) null);
+        cfs.setMeta(null);
+        cfs.getIdentifierFirstRep().setValue("worklist-page-cfs-" + TestPeople.uniqueId());
+        cfs.setSubject(new org.hl7.fhir.r4.model.Reference(patient));
+        cfs.setEncounter(null);
+        create(cfs);
+      }
+    }
+    return unit;
+  }
+
+  /** The entries as Type/id, of one search mode or all. */
+  private static List<String> entries(Bundle bundle, Bundle.SearchEntryMode mode) {
+    return bundle.getEntry().stream()
+        .filter(e -> mode == null || e.getSearch().getMode() == mode)
+        .map(e -> e.getResource().getIdElement().toUnqualifiedVersionless().getValue())
+        .collect(Collectors.toList());
+  }
 
   private Bundle worklist(String organizationIdentifier) {
     return searchBundle("/Patient/$worklist?organization=Organization/" + idOf("Organization", organizationIdentifier));
