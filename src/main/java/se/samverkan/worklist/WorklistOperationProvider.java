@@ -179,8 +179,9 @@ public class WorklistOperationProvider implements ServerProvider {
       return size != null && next() < list.size();
     }
 
-    int next() {
-      return from + size;
+    /** Where the next page starts; past any list for an offset near the largest int. */
+    long next() {
+      return (long) from + size;
     }
   }
 
