@@ -66,7 +66,6 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
   private final ThreadLocal<Map<Version, IBaseResource>> kept = new ThreadLocal<>();
   /** True while this thread loads a page for its first check. */
   private final ThreadLocal<Boolean> keeping = ThreadLocal.withInitial(() -> false);
-  private final AtomicLong parsed = new AtomicLong();
   private final AtomicLong handedOn = new AtomicLong();
 
   public ResultsParsedOnce(FhirContext fhirContext, IResourceMetadataExtractorSvc metadata,
@@ -109,7 +108,7 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
   public List<ResourceLoadResult> loadResources(List<ResourceHistoryTable> stored, boolean forHistory) {
     Map<Version, IBaseResource> versions = kept.get();
     if (versions == null) {
-      return counted(super.loadResources(stored, forHistory));
+      return super.loadResources(stored, forHistory);
     }
     List<ResourceLoadResult> loaded = new ArrayList<>(stored.size());
     List<ResourceHistoryTable> toParse = new ArrayList<>(stored.size());
@@ -125,7 +124,7 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
     if (toParse.isEmpty()) {
       return loaded;
     }
-    List<ResourceLoadResult> parsedNow = counted(super.loadResources(toParse, forHistory));
+    List<ResourceLoadResult> parsedNow = super.loadResources(toParse, forHistory);
     loaded.addAll(parsedNow);
     if (keeping.get()) {
       keep(versions, toParse, parsedNow, forHistory);
@@ -146,11 +145,6 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
     }
   }
 
-  private List<ResourceLoadResult> counted(List<ResourceLoadResult> results) {
-    parsed.addAndGet(results.stream().filter(r -> !r.isDeleted()).count());
-    return results;
-  }
-
   private static boolean isDeleted(ResourceHistoryTable version) {
     return version.getDeleted() != null || version.getEncoding() == ResourceEncodingEnum.DEL;
   }
@@ -159,11 +153,6 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
     return request.getRequestType() == RequestTypeEnum.GET
         || request.getRestOperationType() == RestOperationTypeEnum.SEARCH_TYPE
         || request.getRestOperationType() == RestOperationTypeEnum.SEARCH_SYSTEM;
-  }
-
-  /** Stored resources parsed since start (for tests and measurements). */
-  long parsedCount() {
-    return parsed.get();
   }
 
   /** Resources handed from a page's first load to its second, unparsed. */
