@@ -9,6 +9,9 @@ import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.SortOrderEnum;
 import ca.uhn.fhir.rest.api.SortSpec;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.param.HasAndListParam;
+import ca.uhn.fhir.rest.param.HasOrListParam;
+import ca.uhn.fhir.rest.param.HasParam;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
@@ -52,12 +55,15 @@ import se.samverkan.vocabulary.Vocabulary;
  * 400-patient kommun's nurse gets her first page without the latest CFS of all 400 being read
  * and sent). Each page is worked out anew from the teams the caller sees, so the pages are
  * pages of what the caller may see, and a team ended or started between two pages shifts the
- * rest of the list by one.
+ * rest of the list by one. A page reads the teams of the patients up to its end and one more,
+ * not the whole list's.
  */
 public class WorklistOperationProvider implements ServerProvider {
 
   static final String CFS_SYSTEM = Vocabulary.SNOMED_CT;
   static final String CFS_CODE = "763264000";
+  /** Patients whose teams are read in one search when the whole list is asked for (SQL IN lists of a sensible size). */
+  static final int WHOLE_LIST_CHUNK = 500;
 
   private final DaoRegistry daos;
   private final int scanLimit;
@@ -83,36 +89,49 @@ public class WorklistOperationProvider implements ServerProvider {
     String orgReference = "Organization/" + organization.getIdPart();
     Page page = Page.of(count, offset, maxPageSize);
 
-    SearchParameterMap teamSearch = SearchParameterMap.newSynchronous();
-    teamSearch.add("participant-organization", new ReferenceParam(orgReference));
-    teamSearch.add("status", new TokenParam("active"));
+    // Who may be on the list: every patient with an active team in which the unit takes part. The
+    // two conditions may hold for different teams here (so this is more than the list), and teams
+    // the caller does not see count too; both are settled team by team below. Patients carry no
+    // narrative, so reading them all is cheap; a team's narrative is parsed when it is read (a new
+    // XhtmlParser each time, defining 2,200 entities: docs/performance.md, step 15), so only the
+    // teams of the patients walked through are read.
+    List<Patient> candidates = candidates(orgReference);
+    List<Patient> patients = new ArrayList<>();
     Map<String, List<CareTeam>> teamsByPatient = new LinkedHashMap<>();
-    // Only teams the caller sees put a patient on its list: a hidden team must not.
-    for (IBaseResource resource : visible.of(request, searchAll(CareTeam.class, teamSearch))) {
-      CareTeam team = (CareTeam) resource;
-      String subject = team.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue();
-      if (subject != null && subject.startsWith("Patient/")) {
-        teamsByPatient.computeIfAbsent(subject, s -> new ArrayList<>()).add(team);
+    int onList = 0;
+    int chunk = page.walk(WHOLE_LIST_CHUNK);
+    boolean followed = false;
+    for (int from = 0; from < candidates.size() && !followed; from += chunk) {
+      List<Patient> walked = candidates.subList(from, Math.min(candidates.size(), from + chunk));
+      Map<String, List<CareTeam>> teams = visibleTeams(request, orgReference, walked);
+      for (Patient candidate : walked) {
+        List<CareTeam> own = teams.get(reference(candidate));
+        if (own == null) {
+          continue;
+        }
+        if (page.holds(onList)) {
+          patients.add(candidate);
+          teamsByPatient.put(reference(candidate), own);
+        } else if (page.isPast(onList)) {
+          followed = true;
+          break;
+        }
+        onList++;
       }
     }
 
     Bundle worklist = new Bundle().setType(Bundle.BundleType.SEARCHSET);
-    if (teamsByPatient.isEmpty()) {
-      return worklist;
-    }
-    List<Patient> list = patients(teamsByPatient.keySet());
-    List<Patient> patients = page.of(list);
-    Map<String, Observation> latestCfs = patients.isEmpty() ? Map.of() : latestCfs(request,
-        patients.stream().map(p -> "Patient/" + p.getIdElement().getIdPart()).toList());
+    Map<String, Observation> latestCfs = patients.isEmpty() ? Map.of()
+        : latestCfs(request, patients.stream().map(WorklistOperationProvider::reference).toList());
 
     String base = request.getFhirServerBase();
-    if (page.isFollowedIn(list)) {
+    if (followed) {
       worklist.addLink().setRelation(Bundle.LINK_NEXT).setUrl(base + "/Patient/$worklist?organization="
           + orgReference + "&" + Constants.PARAM_COUNT + "=" + page.size() + "&" + Constants.PARAM_OFFSET + "="
           + page.next());
     }
     for (Patient patient : patients) {
-      String reference = "Patient/" + patient.getIdElement().getIdPart();
+      String reference = reference(patient);
       add(worklist, base, patient, Bundle.SearchEntryMode.MATCH);
       teamsByPatient.get(reference).forEach(team -> add(worklist, base, team, Bundle.SearchEntryMode.INCLUDE));
       if (latestCfs.containsKey(reference)) {
@@ -122,18 +141,45 @@ public class WorklistOperationProvider implements ServerProvider {
     return worklist;
   }
 
-  /** The patients, ordered by name so the list reads the same every time. */
-  private List<Patient> patients(Iterable<String> references) {
-    TokenOrListParam ids = new TokenOrListParam();
-    references.forEach(reference -> ids.add(new TokenParam(reference.substring("Patient/".length()))));
+  /**
+   * The patients with an active team that names the unit (not necessarily the same team), ordered
+   * by name so the list reads the same every time.
+   */
+  private List<Patient> candidates(String orgReference) {
     SearchParameterMap search = SearchParameterMap.newSynchronous();
-    search.add("_id", ids);
+    search.add(Constants.PARAM_HAS, new HasAndListParam()
+        .addAnd(new HasOrListParam().add(new HasParam("CareTeam", "subject", "participant-organization", orgReference)))
+        .addAnd(new HasOrListParam().add(new HasParam("CareTeam", "subject", "status", "active"))));
     return searchAll(Patient.class, search).stream()
         .map(Patient.class::cast)
         .sorted(Comparator.comparing((Patient p) -> p.getNameFirstRep().getFamily(), Comparator.nullsLast(String::compareTo))
             .thenComparing(p -> p.getNameFirstRep().getGivenAsSingleString())
             .thenComparing(p -> p.getIdElement().getIdPart()))
         .toList();
+  }
+
+  /**
+   * The active teams with the unit of these patients, those the caller sees, by patient. Only a
+   * team the caller sees puts a patient on its list: a hidden team must not.
+   */
+  private Map<String, List<CareTeam>> visibleTeams(RequestDetails request, String orgReference, List<Patient> patients) {
+    ReferenceOrListParam subjects = new ReferenceOrListParam();
+    patients.forEach(patient -> subjects.add(new ReferenceParam(reference(patient))));
+    SearchParameterMap search = SearchParameterMap.newSynchronous();
+    search.add("subject", subjects);
+    search.add("participant-organization", new ReferenceParam(orgReference));
+    search.add("status", new TokenParam("active"));
+    Map<String, List<CareTeam>> teams = new LinkedHashMap<>();
+    for (IBaseResource resource : visible.of(request, searchAll(CareTeam.class, search))) {
+      CareTeam team = (CareTeam) resource;
+      teams.computeIfAbsent(team.getSubject().getReferenceElement().toUnqualifiedVersionless().getValue(),
+          s -> new ArrayList<>()).add(team);
+    }
+    return teams;
+  }
+
+  private static String reference(Patient patient) {
+    return "Patient/" + patient.getIdElement().getIdPart();
   }
 
   /** The newest CFS of each patient among those the caller sees: a hidden newer one must not push it out. */
@@ -168,15 +214,19 @@ public class WorklistOperationProvider implements ServerProvider {
       return new Page(size == null ? null : Math.min(size, maxPageSize), from == null ? 0 : from);
     }
 
-    <T> List<T> of(List<T> list) {
-      if (size == null) {
-        return list;
-      }
-      return list.subList(Math.min(from, list.size()), (int) Math.min((long) from + size, list.size()));
+    /** Whether the list's entry at {@code index} (from 0) is on this page. */
+    boolean holds(int index) {
+      return index >= from && !isPast(index);
     }
 
-    boolean isFollowedIn(List<?> list) {
-      return size != null && next() < list.size();
+    /** Whether the list's entry at {@code index} comes after this page: it has a next one. */
+    boolean isPast(int index) {
+      return size != null && index >= next();
+    }
+
+    /** Patients to walk at a time: to the end of this page and one more, or a large chunk for the whole list. */
+    int walk(int wholeListChunk) {
+      return size == null ? wholeListChunk : (int) Math.min(wholeListChunk, next() + 1);
     }
 
     /** Where the next page starts; past any list for an offset near the largest int. */

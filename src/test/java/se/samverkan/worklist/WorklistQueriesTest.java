@@ -12,6 +12,10 @@ import static se.samverkan.support.Journeys.VC_KARLSKRONA;
 import static se.samverkan.support.Journeys.VC_RONNEBY;
 import static se.samverkan.support.Journeys.VC_SOLVESBORG;
 
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CareTeam;
@@ -30,6 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.Journeys;
 import se.samverkan.support.TestData;
@@ -49,6 +55,8 @@ class WorklistQueriesTest extends FhirServerTest {
   private static final String LAST_72_HOURS = "ge2026-10-30T12:00:00%2B01:00";
 
   private static final AtomicBoolean JOURNEYS_LOADED = new AtomicBoolean();
+
+  @Autowired IInterceptorService interceptors;
 
   @BeforeEach
   void journeysLoaded() {
@@ -214,6 +222,72 @@ class WorklistQueriesTest extends FhirServerTest {
     assertThat(entries(whole, null).stream().filter(e -> e.startsWith("Observation/"))).as("CFS on the list").hasSize(2);
     assertThat(paged).as("each patient with its team and latest CFS, page by page").isEqualTo(entries(whole, null));
     assertThat(pages).isEqualTo(3);
+  }
+
+  @Test
+  void aWorklistInPagesCountsOnlyThePatientsWhoseTeamTheCallerSees() {
+    // Half of the unit's patients are a kommun's own, half the region's with no relation to the
+    // kommun: the kommun's pages are pages of its own, with no gaps and no page left empty.
+    String kommun = "Bearer " + tokens.token("worklist-pages-kommun", "SE2120000000-SV9001", "SE2120000000-SV9001",
+        "journal-system", "system/*.read system/*.write");
+    String unit = create(TestData.organization("Hemsjukvården Sidor")).getIdPart();
+    List<String> kommunsOwn = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String[] as = i % 2 == 0 ? new String[] {"Authorization", kommun} : new String[0];
+      IdType patient = create(TestPeople.patient(), as);
+      create(TestData.careTeam(patient, new IdType("Organization", unit)), as);
+      if (as.length > 0) {
+        kommunsOwn.add("Patient/" + patient.getIdPart());
+      }
+    }
+    String list = "/Patient/$worklist?organization=Organization/" + unit;
+    Bundle whole = parse(Bundle.class, get(list, "Authorization", kommun));
+
+    List<String> paged = new ArrayList<>();
+    int pages = 0;
+    Bundle page = parse(Bundle.class, get(list + "&_count=1", "Authorization", kommun));
+    while (true) {
+      pages++;
+      assertThat(entries(page, Bundle.SearchEntryMode.MATCH)).as("patients on page " + pages).hasSize(1);
+      paged.addAll(entries(page, null));
+      Bundle.BundleLinkComponent next = page.getLink(Bundle.LINK_NEXT);
+      if (next == null) {
+        break;
+      }
+      page = parse(Bundle.class, get(next.getUrl().substring(baseUrl().length()), "Authorization", kommun));
+    }
+
+    assertThat(entries(whole, Bundle.SearchEntryMode.MATCH)).containsExactlyInAnyOrderElementsOf(kommunsOwn);
+    assertThat(paged).isEqualTo(entries(whole, null));
+    assertThat(pages).isEqualTo(kommunsOwn.size());
+  }
+
+  @Test
+  void aWorklistsFirstPageReadsTheTeamsOfItsPatientsAndOneMoreNotTheWholeLists() {
+    String unit = unitWithPatients(5, 0);
+    AtomicInteger teamsRead = new AtomicInteger();
+    Object counter = new Object() {
+      @Hook(Pointcut.STORAGE_PREACCESS_RESOURCES)
+      public void count(IPreResourceAccessDetails loaded) {
+        for (int i = 0; i < loaded.size(); i++) {
+          if (loaded.getResource(i) instanceof CareTeam) {
+            teamsRead.incrementAndGet();
+          }
+        }
+      }
+    };
+    interceptors.registerInterceptor(counter);
+    try {
+      searchBundle("/Patient/$worklist?organization=Organization/" + unit + "&_count=1");
+      int firstPage = teamsRead.getAndSet(0);
+      searchBundle("/Patient/$worklist?organization=Organization/" + unit);
+      int wholeList = teamsRead.get();
+
+      assertThat(wholeList).as("teams read for the whole list").isEqualTo(5);
+      assertThat(firstPage).as("teams read for a first page of one").isEqualTo(2);
+    } finally {
+      interceptors.unregisterInterceptor(counter);
+    }
   }
 
   @Test
