@@ -204,24 +204,14 @@ class WorklistQueriesTest extends FhirServerTest {
     String unit = unitWithPatients(5, 2);
     Bundle whole = searchBundle("/Patient/$worklist?organization=Organization/" + unit);
 
-    List<String> paged = new ArrayList<>();
-    int pages = 0;
-    Bundle page = searchBundle("/Patient/$worklist?organization=Organization/" + unit + "&_count=2");
-    while (true) {
-      pages++;
-      assertThat(entries(page, Bundle.SearchEntryMode.MATCH)).as("patients on page " + pages).hasSizeLessThanOrEqualTo(2);
-      paged.addAll(entries(page, null));
-      Bundle.BundleLinkComponent next = page.getLink(Bundle.LINK_NEXT);
-      if (next == null) {
-        break;
-      }
-      page = searchBundle(next.getUrl());
-    }
+    List<Bundle> pages = pages("/Patient/$worklist?organization=Organization/" + unit + "&_count=2");
 
     assertThat(entries(whole, Bundle.SearchEntryMode.MATCH)).hasSize(5);
     assertThat(entries(whole, null).stream().filter(e -> e.startsWith("Observation/"))).as("CFS on the list").hasSize(2);
-    assertThat(paged).as("each patient with its team and latest CFS, page by page").isEqualTo(entries(whole, null));
-    assertThat(pages).isEqualTo(3);
+    assertThat(pages).hasSize(3).allSatisfy(page ->
+        assertThat(entries(page, Bundle.SearchEntryMode.MATCH)).as("patients on a page").hasSizeLessThanOrEqualTo(2));
+    assertThat(pages.stream().flatMap(page -> entries(page, null).stream()))
+        .as("each patient with its team and latest CFS, page by page").containsExactlyElementsOf(entries(whole, null));
   }
 
   @Test
@@ -243,23 +233,12 @@ class WorklistQueriesTest extends FhirServerTest {
     String list = "/Patient/$worklist?organization=Organization/" + unit;
     Bundle whole = parse(Bundle.class, get(list, "Authorization", kommun));
 
-    List<String> paged = new ArrayList<>();
-    int pages = 0;
-    Bundle page = parse(Bundle.class, get(list + "&_count=1", "Authorization", kommun));
-    while (true) {
-      pages++;
-      assertThat(entries(page, Bundle.SearchEntryMode.MATCH)).as("patients on page " + pages).hasSize(1);
-      paged.addAll(entries(page, null));
-      Bundle.BundleLinkComponent next = page.getLink(Bundle.LINK_NEXT);
-      if (next == null) {
-        break;
-      }
-      page = parse(Bundle.class, get(next.getUrl().substring(baseUrl().length()), "Authorization", kommun));
-    }
+    List<Bundle> pages = pages(list + "&_count=1", "Authorization", kommun);
 
     assertThat(entries(whole, Bundle.SearchEntryMode.MATCH)).containsExactlyInAnyOrderElementsOf(kommunsOwn);
-    assertThat(paged).isEqualTo(entries(whole, null));
-    assertThat(pages).isEqualTo(kommunsOwn.size());
+    assertThat(pages).hasSize(kommunsOwn.size()).allSatisfy(page ->
+        assertThat(entries(page, Bundle.SearchEntryMode.MATCH)).as("patients on a page").hasSize(1));
+    assertThat(pages.stream().flatMap(page -> entries(page, null).stream())).containsExactlyElementsOf(entries(whole, null));
   }
 
   @Test
@@ -493,6 +472,20 @@ class WorklistQueriesTest extends FhirServerTest {
       }
     }
     return unit;
+  }
+
+  /** A paged answer's pages: the first, then each its page before links to as {@code next}; each answered 200. */
+  private List<Bundle> pages(String first, String... headers) {
+    List<Bundle> pages = new ArrayList<>();
+    String url = first;
+    while (url != null) {
+      HttpResponse<String> response = get(url, headers);
+      assertThat(response.statusCode()).as("GET " + url).isEqualTo(200);
+      Bundle page = parse(Bundle.class, response);
+      pages.add(page);
+      url = page.getLink(Bundle.LINK_NEXT) == null ? null : page.getLink(Bundle.LINK_NEXT).getUrl();
+    }
+    return pages;
   }
 
   /** The entries as Type/id, of one search mode or all. */
