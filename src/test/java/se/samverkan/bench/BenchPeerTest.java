@@ -32,13 +32,13 @@ class BenchPeerTest {
         .containsExactly("identifier", "careplans", "news2-trend", "ed-follow-up", "everything");
     assertThat(WorklistQueries.select(all, "everything,identifier", true)).extracting(WorklistQueries.Query::name)
         .containsExactly("identifier", "everything");
-    for (String samverkanOnly : List.of("worklist", "worklist-page", "lastn", "overdue-tasks")) {
+    for (String samverkanOnly : List.of("worklist", "worklist-page", "worklist-kommun-page", "lastn", "overdue-tasks")) {
       assertThatThrownBy(() -> WorklistQueries.select(all, "identifier," + samverkanOnly, true))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("Query " + samverkanOnly + " is not plain FHIR");
     }
     // Samverkan itself still gets every kind.
-    assertThat(WorklistQueries.select(WorklistQueries.all(population(), NOW), "all")).hasSize(9);
+    assertThat(WorklistQueries.select(WorklistQueries.all(population(), NOW), "all")).hasSize(10);
     assertThat(WorklistQueries.select(WorklistQueries.all(population(), NOW), "worklist,lastn")).hasSize(2);
   }
 

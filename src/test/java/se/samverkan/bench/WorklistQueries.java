@@ -47,8 +47,14 @@ final class WorklistQueries {
   /** The vårdcentraler of examples/00-county.json (HSA-ids). */
   static final List<String> VARDCENTRALER =
       List.of("SE2321000081-SV2080", "SE2321000081-SV2081", "SE2321000081-SV2082", "SE2321000081-SV2083");
+  /**
+   * Karlskrona kommun: 42 % of the generated population (se.samverkan.journey.County), so about 420
+   * patients at the default 1,000.
+   */
+  static final String LARGEST_KOMMUN = "SE2120000829-SV1080";
+
   /** The kommuner of examples/00-county.json (HSA-ids). */
-  static final List<String> KOMMUNER = List.of("SE2120000811-SV1060", "SE2120000829-SV1080",
+  static final List<String> KOMMUNER = List.of("SE2120000811-SV1060", LARGEST_KOMMUN,
       "SE2120000837-SV1081", "SE2120000845-SV1082", "SE2120000852-SV1083");
 
   static final String NEWS2 = "https://samverkan.se/fhir/CodeSystem/instrument%7Cnews2-total";
@@ -102,6 +108,12 @@ final class WorklistQueries {
             r -> "/Patient/$worklist?organization=Organization/" + units.get(r.nextInt(units.size()))
                 + "&_count=" + WORKLIST_PAGE,
             "Samverkan's own operation, its first page: what a coordination nurse's tool asks for first"),
+        new Query("worklist-kommun-page", "3c", "Patient/$worklist?organization=Organization/<Karlskrona kommun>"
+            + "&_count=" + WORKLIST_PAGE + " (first page)",
+            r -> "/Patient/$worklist?organization=Organization/" + population.organization(LARGEST_KOMMUN)
+                + "&_count=" + WORKLIST_PAGE,
+            "Samverkan's own operation, the first page of the largest kommun's list (issue 20's target:"
+                + " a 400-patient kommun, asked with --query-client kommun-karlskrona)"),
         new Query("lastn", "4a", "Observation/$lastn?patient=Patient/<id>&category=vital-signs",
             r -> "/Observation/$lastn?patient=Patient/" + patient.apply(r) + "&category=vital-signs",
             "FHIR R4 defines $lastn, but HAPI's JPA server answers it only with Elasticsearch behind it, which the"
