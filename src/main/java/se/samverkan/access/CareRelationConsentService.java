@@ -133,6 +133,22 @@ public class CareRelationConsentService implements IConsentService {
     return verdict.allowed();
   }
 
+  /**
+   * As {@link #decide(AccessPolicy, RequestDetails, IBaseResource)}, for what an operation reads and
+   * judges before it picks its answer ({@link VisibleResults}): a refusal is recorded now, since
+   * data the caller may not see was read for it; what is allowed is recorded as shown when the
+   * answer that holds it goes out ({@link #willSeeResource}). Else what the operation read and left
+   * out (the patient {@code $worklist} reads past its page to know whether a next one is due, the
+   * older values {@code $lastn} passes over) would be named shown in the audit log.
+   */
+  static boolean decideBeforeAnswer(AccessPolicy policy, RequestDetails request, IBaseResource resource) {
+    AccessPolicy.Verdict verdict = policy.decide(request, resource);
+    if (!verdict.allowed()) {
+      record(policy, request, resource, verdict);
+    }
+    return verdict.allowed();
+  }
+
   private static void record(AccessPolicy policy, RequestDetails request, IBaseResource resource,
       AccessPolicy.Verdict verdict) {
     AccessRecord.of(request).add(verdict, policy.patientsOf(resource), Ownership.careProvider(resource).orElse(null));

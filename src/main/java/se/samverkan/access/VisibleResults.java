@@ -11,8 +11,9 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  * frailty score): what the caller may not see must go before the reduction, not after it, or a
  * hidden newer resource would push out a visible older one (a hidden team put a patient on the
  * list) and so be noticed.
- * Decides as the {@link AccessPolicy} does for every answer, and records it for the audit log;
- * the answer is checked again on its way out as every answer is.
+ * Decides as the {@link AccessPolicy} does for every answer, and records a refusal for the audit
+ * log; the answer is checked again on its way out as every answer is, and what it shows is
+ * recorded then.
  */
 public class VisibleResults {
 
@@ -27,7 +28,7 @@ public class VisibleResults {
     policy.prefetch(request, found);
     List<IBaseResource> visible = new ArrayList<>(found.size());
     for (IBaseResource resource : found) {
-      if (CareRelationConsentService.decide(policy, request, resource)) {
+      if (CareRelationConsentService.decideBeforeAnswer(policy, request, resource)) {
         visible.add(resource);
       }
     }

@@ -1,6 +1,7 @@
 package se.samverkan.worklist;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static se.samverkan.support.Journeys.ASTRID;
 import static se.samverkan.support.Journeys.BERTIL;
 import static se.samverkan.support.Journeys.CARL;
@@ -19,12 +20,14 @@ import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.IdType;
@@ -36,10 +39,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
+import se.samverkan.access.AuditLogPolicy;
+import se.samverkan.auth.Caller;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.Journeys;
 import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
+import se.samverkan.support.TestTokens;
 
 /**
  * The questions coordination nurses ask every day, each one request, each answered with exactly
@@ -239,6 +245,28 @@ class WorklistQueriesTest extends FhirServerTest {
     assertThat(pages).hasSize(kommunsOwn.size()).allSatisfy(page ->
         assertThat(entries(page, Bundle.SearchEntryMode.MATCH)).as("patients on a page").hasSize(1));
     assertThat(pages.stream().flatMap(page -> entries(page, null).stream())).containsExactlyElementsOf(entries(whole, null));
+  }
+
+  @Test
+  void aWorklistPagesAuditEventNamesAsShownOnlyThePatientsOnThePage() {
+    // The page reads one patient more than it holds, to know whether a next page is due: read, not shown.
+    String caller = "worklist-audit-" + TestPeople.uniqueId();
+    String unit = unitWithPatients(3, 0);
+    String reviewer = "Bearer " + tokens.token("worklist-reviewer", TestTokens.REGION, TestTokens.REGION,
+        Caller.LOG_REVIEWER, "system/AuditEvent.read");
+
+    Bundle page = parse(Bundle.class, get("/Patient/$worklist?organization=Organization/" + unit + "&_count=1",
+        "Authorization", "Bearer " + tokens.token(caller, TestTokens.HOSPITAL, TestTokens.REGION, "journal-system",
+            "system/*.read system/*.write")));
+
+    assertThat(page.getLink(Bundle.LINK_NEXT)).as("a next page").isNotNull();
+    AuditEvent event = (AuditEvent) await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(
+        () -> parse(Bundle.class, get("/AuditEvent?altid=" + caller, "Authorization", reviewer)).getEntry(),
+        events -> !events.isEmpty()).get(0).getResource();
+    assertThat(event.getEntity().stream()
+            .filter(e -> e.getDetail().stream().anyMatch(d -> AuditLogPolicy.SHOWN.equals(d.getValue().primitiveValue())))
+            .map(e -> e.getWhat().getReference()).toList())
+        .as("patients named shown").containsExactlyElementsOf(entries(page, Bundle.SearchEntryMode.MATCH));
   }
 
   @Test
