@@ -1,6 +1,7 @@
 package se.samverkan.access;
 
 import java.util.List;
+import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -22,20 +23,23 @@ import se.samverkan.vocabulary.Vocabulary;
  * <ul>
  *   <li><b>The server alone writes and deletes AuditEvents; only log reviewers may ask for them</b>,
  *       whatever a token's scopes: auth/ScopeAuthorizationInterceptor, as fixed scope rules (auth is
- *       below access, so it names the type itself). The CapabilityStatement offers no conditional
- *       delete of them (server/CapabilityStatementCustomizer).
+ *       below access, so it names the type itself). The CapabilityStatement offers reviewers'
+ *       reads and searches only (audit/AuditLogApart).
  *   <li><b>A log reviewer reads the events that concern its own care provider</b>: its own people
- *       acted, or its data was shown, withheld or written ({@link #mayRead}, asked by AccessPolicy).
+ *       acted, or its data was shown, withheld or written ({@link #mayRead}, asked by AccessPolicy;
+ *       the same as a condition on the log's store, {@link #reviewedCareProvider}, so that an
+ *       event another reviewer may not read is not found at all: audit/AuditEventProvider).
  *   <li><b>It is not told which of other care providers' patients were withheld</b> from its
  *       people: those entities are taken out of what it is shown ({@link #shownTo}).
  *   <li><b>The patient log extract</b> ({@code Patient/$access-log}, audit/AccessLogOperationProvider)
  *       counts for a reviewer only the accesses to the patient's data that concern it
  *       ({@link #concernsReviewer}).
- *   <li><b>The log is apart from the record</b>: not in {@code Patient/$everything}, never queued
- *       for subscription matching (audit/AuditLogApart), no Subscription on it
+ *   <li><b>The log is apart from the record</b>: in a store of its own (audit/AuditLog), so not in
+ *       {@code Patient/$everything} nor in the subscription queue; searches of the record that ask
+ *       for it are refused (audit/AuditLogApart), and so is a Subscription on it
  *       (notify/SubscriptionCriteriaRule).
- *   <li><b>The log outlives the record</b>: an AuditEvent keeps naming a deleted patient, and its
- *       references hold up no delete (storage/ReferentialIntegrity).
+ *   <li><b>The log outlives the record</b>: an AuditEvent keeps naming a deleted patient, and holds
+ *       up no delete (its references are not HAPI's, which storage/ReferentialIntegrity checks).
  * </ul>
  */
 public final class AuditLogPolicy {
@@ -73,7 +77,15 @@ public final class AuditLogPolicy {
 
   /** Whether the caller may read the AuditEvent: it is a log reviewer of a care provider the event concerns. */
   static boolean mayRead(Caller caller, IBaseResource event) {
-    return caller.isLogReviewer() && concerns(event).contains(caller.careProvider());
+    return reviewedCareProvider(caller).filter(concerns(event)::contains).isPresent();
+  }
+
+  /**
+   * The care provider whose AuditEvents the caller may read, none unless it is a log reviewer of
+   * one: {@link #mayRead} as a search condition (audit/AuditEventProvider finds only these).
+   */
+  public static Optional<String> reviewedCareProvider(Caller caller) {
+    return caller != null && caller.isLogReviewer() ? Optional.ofNullable(caller.careProvider()) : Optional.empty();
   }
 
   /**

@@ -1,18 +1,11 @@
 package se.samverkan.audit;
 
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
-import ca.uhn.fhir.rest.api.SortOrderEnum;
-import ca.uhn.fhir.rest.api.SortSpec;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.IdType;
@@ -37,10 +30,10 @@ import se.samverkan.server.spi.ServerProvider;
  */
 public class AccessLogOperationProvider implements ServerProvider {
 
-  private final DaoRegistry daos;
+  private final AuditLog auditLog;
 
-  public AccessLogOperationProvider(DaoRegistry daos) {
-    this.daos = daos;
+  public AccessLogOperationProvider(AuditLog auditLog) {
+    this.auditLog = auditLog;
   }
 
   /** One care provider's and unit's accesses. */
@@ -63,12 +56,8 @@ public class AccessLogOperationProvider implements ServerProvider {
   public Parameters accessLog(@IdParam IdType patient, RequestDetails request) {
     Caller reviewer = Caller.of(request);
     String reference = "Patient/" + patient.getIdPart();
-    SearchParameterMap search = SearchParameterMap.newSynchronous()
-        .add(AuditEvent.SP_PATIENT, new ReferenceParam(reference));
-    search.setSort(new SortSpec(AuditEvent.SP_DATE, SortOrderEnum.ASC));
     Map<String, Accesses> byOrganization = new LinkedHashMap<>();
-    for (IBaseResource found : daos.getResourceDao(AuditEvent.class).search(search, new SystemRequestDetails()).getAllResources()) {
-      AuditEvent event = (AuditEvent) found;
+    for (AuditEvent event : auditLog.naming(reference)) {
       if (!shown(event, reference) || !AuditLogPolicy.concernsReviewer(event, reference, reviewer)) {
         continue;
       }

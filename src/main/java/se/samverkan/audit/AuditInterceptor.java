@@ -5,7 +5,6 @@ import se.samverkan.server.spi.HookOrder;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -32,14 +31,13 @@ import se.samverkan.vocabulary.Vocabulary;
 
 /**
  * The audit log (patientdatalagen 4 kap. 3 §, lag 2022:913): one AuditEvent for every FHIR
- * request a caller makes — also when it failed or was refused — put into the {@link AuditJournal}
- * and committed before the answer is sent, then stored as a FHIR AuditEvent by {@link AuditLogStorer}
- * once the answer is out, naming who (token subject, role), for which unit and care provider,
- * what (interaction, action, the query), which patients were shown or withheld, the outcome, and
- * emergency access with its stated reason. Who may read the log, what of it they are shown, and
- * the vocabulary it is written in (read back by those rules and by the patient log extract) are
- * {@link AuditLogPolicy}'s, in access, which also lists where each of the log's other rules is
- * enforced.
+ * request a caller makes — also when it failed or was refused — written to the {@link AuditLog}
+ * and committed before the answer is sent, naming who (token subject, role), for which unit and
+ * care provider, what (interaction, action, the query), which patients were shown or withheld, the
+ * outcome, and emergency access with its stated reason. Who may read the log, what of it they are
+ * shown, and the vocabulary it is written in (read back by those rules and by the patient log
+ * extract) are {@link AuditLogPolicy}'s, in access, which also lists where each of the log's other
+ * rules is enforced.
  */
 @Interceptor(order = HookOrder.AUDIT_NOTES_THE_WRITE)
 public class AuditInterceptor implements ServerInterceptor {
@@ -51,18 +49,14 @@ public class AuditInterceptor implements ServerInterceptor {
 
   private static final Logger log = LoggerFactory.getLogger(AuditInterceptor.class);
 
-  /** Request user data: the request's {@link Journaled} row. */
-  private static final String JOURNALED = AuditInterceptor.class.getName() + ".journaled";
+  /** Request user data: the request's {@link Written} event. */
+  private static final String WRITTEN = AuditInterceptor.class.getName() + ".written";
 
-  private final AuditJournal journal;
-  private final AuditLogStorer storer;
-  private final FhirContext fhirContext;
+  private final AuditLog auditLog;
   private final AccessPolicy policy;
 
-  public AuditInterceptor(AuditJournal journal, AuditLogStorer storer, FhirContext fhirContext, AccessPolicy policy) {
-    this.journal = journal;
-    this.storer = storer;
-    this.fhirContext = fhirContext;
+  public AuditInterceptor(AuditLog auditLog, AccessPolicy policy) {
+    this.auditLog = auditLog;
     this.policy = policy;
   }
 
@@ -88,82 +82,60 @@ public class AuditInterceptor implements ServerInterceptor {
   }
 
   /**
-   * A log reviewer is answered from a log that holds every request answered before: what the
-   * journal holds is stored first (AuditLogStorer#storedUpToNow). Only reviewers may ask for
-   * AuditEvents (AuditLogPolicy), so no one else waits.
+   * The answer is about to be sent: its AuditEvent is written first, committed. If that fails the
+   * answer is not sent (the failure is answered instead, 503 when the database is away): no data
+   * leaves the server unaudited.
    */
-  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
-  public void reviewerSeesEveryAnsweredRequest(RequestDetails request) {
-    Caller caller = Caller.of(request);
-    if (caller != null && caller.isLogReviewer()) {
-      storer.storedUpToNow();
-    }
-  }
-
-  /**
-   * The answer is about to be sent: its AuditEvent goes into the journal first, committed. If that
-   * fails the answer is not sent (the failure is answered instead, 503 when the database is away):
-   * no data leaves the server unaudited.
-   */
-  @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.AUDIT_JOURNALED)
+  @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.AUDIT_WRITTEN)
   public boolean answering(RequestDetails request, ResponseDetails response) {
-    journal(request, response.getResponseCode());
+    write(request, response.getResponseCode());
     return true;
   }
 
-  /** A failure is about to be answered: journaled first, but a journal failure changes no answer. */
-  @Hook(value = Pointcut.SERVER_HANDLE_EXCEPTION, order = HookOrder.AUDIT_JOURNALED_ON_FAILURE)
+  /** A failure is about to be answered: written first, but a failure to write changes no answer. */
+  @Hook(value = Pointcut.SERVER_HANDLE_EXCEPTION, order = HookOrder.AUDIT_WRITTEN_ON_FAILURE)
   public boolean answeringFailure(RequestDetails request, BaseServerResponseException failure) {
     try {
-      journal(request, failure.getStatusCode());
+      write(request, failure.getStatusCode());
     } catch (RuntimeException e) {
       // Left for completed() to try once more; never the event itself: it names patients.
-      log.error("Could not journal the AuditEvent of a failed {} request ({})", request.getRestOperationType(),
+      log.error("Could not write the AuditEvent of a failed {} request ({})", request.getRestOperationType(),
           e.getClass().getSimpleName());
     }
     return true;
   }
 
   /**
-   * The request is done, its answer out: its AuditEvent is stored, off the answer's path (before the
-   * journal, this was the whole audit write). One that reached neither hook above (an answer written
-   * straight to the servlet, a failure the journal could not take) is journaled first, with the
-   * status sent; one whose answer failed while it was written is stored with that status.
+   * The request is done, its answer out. One that reached neither hook above (an answer written
+   * straight to the servlet, a failure the log could not take) is written now, with the status
+   * sent; one whose answer failed while it was written has its event corrected to that status.
    */
-  @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.AUDIT_WRITTEN)
+  @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.AUDIT_COMPLETED)
   public void completed(RequestDetails request, ServletRequestDetails servletRequest) {
     int status = servletRequest == null ? 0 : servletRequest.getServletResponse().getStatus();
     try {
-      if (!request.getUserData().containsKey(JOURNALED)) {
-        journal(request, status);
-      }
-      if (request.getUserData().get(JOURNALED) instanceof Journaled row) {
-        AuditEvent event = row.status() == status || status < 400 ? row.event()
-            : event(request, Caller.of(request), status);
-        storer.store(row.id(), event);
+      if (!request.getUserData().containsKey(WRITTEN)) {
+        write(request, status);
+      } else if (request.getUserData().get(WRITTEN) instanceof Written event && event.status() != status && status >= 400) {
+        auditLog.correct(event.id(), event(request, Caller.of(request), status));
       }
     } catch (RuntimeException e) {
-      log.error("Could not journal the AuditEvent of a {} request ({})", request.getRestOperationType(),
+      log.error("Could not write the AuditEvent of a {} request ({})", request.getRestOperationType(),
           e.getClass().getSimpleName());
     }
   }
 
-  /** The request's journal row: its id, the status it records, and the event, to be stored. */
-  private record Journaled(long id, int status, AuditEvent event) {}
+  /** The request's event as written: its id and the status it records. */
+  private record Written(long id, int status) {}
 
-  private void journal(RequestDetails request, int status) {
+  private void write(RequestDetails request, int status) {
     Caller caller = Caller.of(request);
     if (caller == null || caller.isSystem() || request.getRestOperationType() == RestOperationTypeEnum.METADATA
-        || request.getUserData().containsKey(JOURNALED)) {
+        || request.getUserData().containsKey(WRITTEN)) {
       return;
     }
-    AuditEvent event = event(request, caller, status);
-    long id = journal.append(encode(event), event.getRecorded().getTime());
-    request.getUserData().put(JOURNALED, new Journaled(id, status, event));
-  }
-
-  private String encode(AuditEvent event) {
-    return fhirContext.newJsonParser().encodeResourceToString(event);
+    long id = auditLog.append(event(request, caller, status));
+    request.getUserData().put(WRITTEN, new Written(id, status));
   }
 
   AuditEvent event(RequestDetails request, Caller caller, int status) {

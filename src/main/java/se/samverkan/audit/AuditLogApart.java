@@ -1,55 +1,89 @@
 package se.samverkan.audit;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
-import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
-import ca.uhn.fhir.util.SearchParameterUtil;
-import java.util.HashSet;
-import java.util.Set;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.Arrays;
+import org.hl7.fhir.instance.model.api.IBaseConformance;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.Enumerations;
+import se.samverkan.server.spi.HookOrder;
+import java.util.Map;
 import se.samverkan.access.AuditLogPolicy;
+import se.samverkan.messages.Message;
+import se.samverkan.messages.Messages;
+import se.samverkan.server.spi.ServerInterceptor;
 
 /**
- * The audit log is about the record, not part of it. Every request writes an AuditEvent naming
- * the patients it touched, so a much-read patient gathers thousands of them, and HAPI would:
- * <ul>
- *   <li>put all of them in {@code Patient/$everything} (AuditEvent is in the patient compartment),
- *       to be loaded and then withheld from everyone but log reviewers — time and memory that grew
- *       with every request about the patient (docs/performance.md);</li>
- *   <li>queue each of them for subscription matching (a row in HFJ_RESOURCE_MODIFIED and a pass
- *       of the matcher and the coordination rules) on every request, for no subscriber: journal
- *       systems may not read the audit log.</li>
- * </ul>
- * So {@code $everything} leaves AuditEvents out and AuditEvents never enter the subscription queue
- * (a Subscription on AuditEvent, which could thus never be notified, is refused with 422 by
- * notify/SubscriptionCriteriaRule: what a Subscription must be is notify's business). Log reviewers
- * search the log and use {@code Patient/$access-log} (docs/security.md).
+ * The audit log is about the record, not part of it: it is kept in a store of its own
+ * ({@link AuditLog}), not among HAPI's resources, so no search of the record reaches it. A search
+ * that asks to — {@code Patient?_has:AuditEvent:…}, {@code _revinclude=AuditEvent:…}, an
+ * AuditEvent in {@code _type} (system search, {@code Patient/$everything}) — is refused with 400
+ * rather than answered as if no event matched. Log reviewers search {@code AuditEvent?patient=…}
+ * and use {@code Patient/{id}/$access-log} (docs/security.md). A Subscription on AuditEvent is
+ * refused too (notify/SubscriptionCriteriaRule): nothing of the log is ever a change to notify.
  */
 @Interceptor
-public class AuditLogApart implements StorageInterceptor {
+public class AuditLogApart implements ServerInterceptor {
 
-  private final FhirContext fhirContext;
-
-  public AuditLogApart(FhirContext fhirContext) {
-    this.fhirContext = fhirContext;
-    leaveOutOfEverything();
-  }
+  private static final String HAS = Constants.PARAM_HAS + ":" + AuditLogPolicy.TYPE + ":";
+  private static final String REVINCLUDE = AuditLogPolicy.TYPE + ":";
 
   /**
-   * HAPI's Patient/$everything query excludes the resource types of this map (Group and List, by
-   * HAPI) in its SQL. Adding AuditEvent there is cheap, where a {@code _type} list of every other
-   * type made HAPI run one include query per type and $everything slower still. Filled once at
-   * start-up, before any request reads it.
+   * The CapabilityStatement says what the log's store offers: HAPI's generator lists, for every
+   * type it serves, the search parameters, includes and conditional interactions its JPA storage
+   * would offer (JpaCapabilityStatementProvider, 8.8), and every other type's reverse include from
+   * AuditEvent.
    */
-  private static void leaveOutOfEverything() {
-    SearchParameterUtil.RESOURCE_TYPES_TO_SP_TO_OMIT_FROM_PATIENT_COMPARTMENT
-        .computeIfAbsent(AuditLogPolicy.TYPE, type -> new HashSet<>()).addAll(Set.of("patient", "agent", "entity"));
+  @Hook(value = Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED, order = HookOrder.AUDIT_LOG_DESCRIBED)
+  public void describeTheLog(IBaseConformance generated) {
+    for (CapabilityStatement.CapabilityStatementRestComponent rest : ((CapabilityStatement) generated).getRest()) {
+      for (CapabilityStatement.CapabilityStatementRestResourceComponent resource : rest.getResource()) {
+        resource.getSearchRevInclude().removeIf(include -> include.getValue().startsWith(REVINCLUDE));
+        if (AuditLogPolicy.TYPE.equals(resource.getType())) {
+          describe(resource);
+        }
+      }
+    }
   }
 
-  @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
-  public boolean queueUnlessAuditEvent(ResourceModifiedMessage change) {
-    return !change.hasResourceType(fhirContext, AuditLogPolicy.TYPE);
+  private static void describe(CapabilityStatement.CapabilityStatementRestResourceComponent log) {
+    // Writes are declared only to be refused by the scope rules (AuditEventProvider#create).
+    log.getInteraction().removeIf(interaction -> interaction.getCode() != CapabilityStatement.TypeRestfulInteraction.READ
+        && interaction.getCode() != CapabilityStatement.TypeRestfulInteraction.SEARCHTYPE);
+    log.getSearchParam().removeIf(parameter -> !AuditEventProvider.SEARCH_PARAMETERS.contains(parameter.getName()));
+    if (log.getSearchParam().stream().noneMatch(parameter -> Constants.PARAM_SECURITY.equals(parameter.getName()))) {
+      log.addSearchParam().setName(Constants.PARAM_SECURITY).setType(Enumerations.SearchParamType.TOKEN)
+          .setDocumentation("Security labels: ETREAT (emergency access), attested (access on the reader's own attestation)");
+    }
+    log.getSearchInclude().clear();
+    log.addSearchInclude(AuditEventProvider.INCLUDE_PATIENT);
+    log.setVersioning(CapabilityStatement.ResourceVersionPolicy.NOVERSION).setReadHistory(false)
+        .setUpdateCreate(false).setConditionalCreate(false).setConditionalUpdate(false)
+        .setConditionalRead(CapabilityStatement.ConditionalReadStatus.NOTSUPPORTED)
+        .setConditionalDelete(CapabilityStatement.ConditionalDeleteStatus.NOTSUPPORTED);
+  }
+
+  @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
+  public void refuseTheLogAsPartOfTheRecord(RequestDetails request) {
+    if (request.getParameters() == null) {
+      return;
+    }
+    for (Map.Entry<String, String[]> parameter : request.getParameters().entrySet()) {
+      String name = parameter.getKey();
+      String[] values = parameter.getValue() == null ? new String[0] : parameter.getValue();
+      boolean reachesTheLog = name.startsWith(HAS)
+          || name.startsWith(Constants.PARAM_REVINCLUDE)
+              && Arrays.stream(values).anyMatch(value -> value.startsWith(REVINCLUDE))
+          || name.equals(Constants.PARAM_TYPE)
+              && Arrays.stream(values).flatMap(value -> Arrays.stream(value.split(",")))
+                  .anyMatch(type -> AuditLogPolicy.TYPE.equals(type.trim()));
+      if (reachesTheLog) {
+        throw new InvalidRequestException(Messages.english(Message.AUDIT_LOG_APART, name));
+      }
+    }
   }
 }

@@ -130,7 +130,11 @@ public enum Message {
   LASTN_NEEDS_WHOM("lastn.needs-whom"),
   LASTN_MAX("lastn.max"),
   WORKLIST_NEEDS_ORGANIZATION("worklist.needs-organization"),
-  WORKLIST_PAGE("worklist.page");
+  WORKLIST_PAGE("worklist.page"),
+  // audit: the audit log's own store (AuditEventProvider, AuditLogApart)
+  AUDIT_LOG_PARAMETER("audit-log.parameter"),
+  AUDIT_LOG_SORT("audit-log.sort"),
+  AUDIT_LOG_APART("audit-log.apart");
 
   private final String id;
 

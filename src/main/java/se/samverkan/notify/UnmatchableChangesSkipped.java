@@ -20,7 +20,6 @@ import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import se.samverkan.server.spi.ChangeConsumer;
-import se.samverkan.server.spi.HookOrder;
 import se.samverkan.server.spi.StorageInterceptor;
 
 /**
@@ -95,7 +94,7 @@ public class UnmatchableChangesSkipped implements StorageInterceptor {
     registryLoaded = true;
   }
 
-  @Hook(value = Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED, order = HookOrder.UNMATCHABLE_CHANGES_SKIPPED)
+  @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED) // our only hook there: no order to keep
   public boolean queueIfMatchable(ResourceModifiedMessage change) {
     IIdType id = change.getPayloadId(fhirContext);
     if (id == null || !id.hasResourceType()) {

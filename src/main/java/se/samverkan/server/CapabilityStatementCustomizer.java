@@ -8,7 +8,6 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.Constants;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
-import se.samverkan.access.AuditLogPolicy;
 
 /**
  * Names Samverkan, not "HAPI FHIR Server", in {@code GET /fhir/metadata}, says what the server
@@ -36,13 +35,11 @@ public class CapabilityStatementCustomizer implements ServerInterceptor {
     capabilities.getSoftware().setName("Samverkan").setVersion(version);
     // HAPI's provider says "multiple" for every type and then tries to add what the storage
     // settings allow to that single element, which keeps the first (JpaCapabilityStatementProvider
-    // #postProcessRestResource, HAPI 8.8). The audit log is deleted by nobody (AuditLogPolicy).
+    // #postProcessRestResource, HAPI 8.8). The audit log's entry is audit/AuditLogApart's.
     for (CapabilityStatement.CapabilityStatementRestComponent rest : capabilities.getRest()) {
       for (CapabilityStatement.CapabilityStatementRestResourceComponent resource : rest.getResource()) {
-        resource.setConditionalDelete(AuditLogPolicy.TYPE.equals(resource.getType())
-            ? CapabilityStatement.ConditionalDeleteStatus.NOTSUPPORTED
-            : multipleDelete ? CapabilityStatement.ConditionalDeleteStatus.MULTIPLE
-                : CapabilityStatement.ConditionalDeleteStatus.SINGLE);
+        resource.setConditionalDelete(multipleDelete ? CapabilityStatement.ConditionalDeleteStatus.MULTIPLE
+            : CapabilityStatement.ConditionalDeleteStatus.SINGLE);
       }
     }
     capabilities.getPatchFormat().removeIf(format -> Constants.CT_XML_PATCH.equals(format.getValue()));

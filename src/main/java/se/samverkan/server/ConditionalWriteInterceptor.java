@@ -39,12 +39,12 @@ import se.samverkan.messages.Messages;
  *   <li>a request that still loses HAPI's race (409 "conditional constraint failure") is retried,
  *       runs its condition again and finds the winner — never one that names a version
  *       (If-Match), which must lose with 412;
- *   <li>a delete that names no version is retried likewise: the AuditEvent of the caller's
- *       previous request about the same resource is stored after that request was answered
- *       (audit/AuditLogStorer), and on PostgreSQL a delete that ran into it failed with 409
- *       "HAPI-0826 version constraint failure" (AuditTest, CI run of 2026-12-06). Once the
- *       AuditEvent has committed, the delete goes through: the audit log holds up no delete
- *       (storage/ReferentialIntegrity).
+ *   <li>a delete that names no version is retried likewise. The cause found was the audit log:
+ *       before the log had its own store, HAPI stored the AuditEvent of the caller's previous request about the same
+ *       resource after that request was answered, and on PostgreSQL a delete that ran into it
+ *       failed with 409 "HAPI-0826 version constraint failure" (AuditTest, CI run of 2026-12-06).
+ *       The log has its own store since (audit/AuditLog); the retry stays for any other write
+ *       that races a delete.
  * </ul>
  * The locks are per server instance, like HAPI's subscription channels (one instance is the
  * supported deployment; see docs/reliability.md).

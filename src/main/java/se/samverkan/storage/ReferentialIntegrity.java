@@ -14,16 +14,15 @@ import ca.uhn.fhir.model.primitive.IdDt;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.TypedQuery;
 import java.util.List;
-import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import se.samverkan.access.AuditLogPolicy;
 
 /**
  * Never a dangling reference: a resource that other stored data refers to is not deleted — 409,
  * naming who refers to it, as HAPI answers — however the delete is asked for: by id, by a
- * condition, in a transaction, or by the server itself. The one exception is the audit log: an
- * AuditEvent keeps naming a patient after the patient has been deleted (the log outlives the
- * record; access/AuditLogPolicy), so AuditEvents never hold up a delete.
+ * condition, in a transaction, or by the server itself. (The audit log keeps naming a patient after
+ * the patient has been deleted — the log outlives the record, access/AuditLogPolicy — but it is not
+ * among HAPI's resources, so its references are none of HAPI's and hold up nothing. Before, they
+ * were, and this class left them out.)
  *
  * <p>HAPI decides a delete from the references it finds in batches: the first one, and up to
  * {@link JpaStorageSettings#getMaximumDeleteConflictQueryCount()} more only when a hook asks
@@ -34,8 +33,7 @@ import se.samverkan.access.AuditLogPolicy;
  * (BaseTransactionProcessor#checkForDeleteConflicts), though others may remain. So:
  * <ul>
  *   <li>whenever HAPI finds references to a resource, they are replaced by those this class finds
- *       itself, leaving out the audit log's — HAPI answers with them, and a transaction forgives
- *       those it deletes too, as before;
+ *       itself — HAPI answers with them, and a transaction forgives those it deletes too, as before;
  *   <li>before the deletion commits, each deleted resource is checked once more: a reference from
  *       other data still pointing at it fails the request, whatever HAPI's batches saw.
  * </ul>
@@ -44,18 +42,14 @@ import se.samverkan.access.AuditLogPolicy;
 @Interceptor
 public class ReferentialIntegrity implements StorageInterceptor {
 
-  /** Types whose references outlive what they name: the audit log. */
-  static final Set<String> KEEP_THEIR_REFERENCES = Set.of(AuditLogPolicy.TYPE);
-
   /**
-   * Who refers to a resource: every stored, unversioned reference from a type that does not keep
-   * its references (HAPI's own conflict query, DeleteConflictFinderService#findConflicts, leaves
-   * versioned ones out too: a version stays readable after a delete).
+   * Who refers to a resource: every stored, unversioned reference (HAPI's own conflict query,
+   * DeleteConflictFinderService#findConflicts, leaves versioned ones out too: a version stays
+   * readable after a delete).
    */
   private static final String REFERRERS = "SELECT l.mySourceResourceType, s.myFhirId, l.mySourcePath"
       + " FROM ResourceLink l JOIN l.mySourceResource s JOIN l.myTargetResource t"
-      + " WHERE t.myResourceType = :type AND t.myFhirId = :id AND l.myTargetResourceVersion IS NULL"
-      + " AND l.mySourceResourceType NOT IN :kept";
+      + " WHERE t.myResourceType = :type AND t.myFhirId = :id AND l.myTargetResourceVersion IS NULL";
 
   private final EntityManager entityManager;
   private final FhirContext fhirContext;
@@ -110,8 +104,7 @@ public class ReferentialIntegrity implements StorageInterceptor {
     TypedQuery<Object[]> query = entityManager
         .createQuery(stillDeleted ? REFERRERS + " AND t.myDeleted IS NOT NULL" : REFERRERS, Object[].class)
         .setParameter("type", target.getResourceType())
-        .setParameter("id", target.getIdPart())
-        .setParameter("kept", KEEP_THEIR_REFERENCES);
+        .setParameter("id", target.getIdPart());
     if (settings.getMaximumDeleteConflictQueryCount() != null) {
       query.setMaxResults(settings.getMaximumDeleteConflictQueryCount()); // as many as HAPI names
     }

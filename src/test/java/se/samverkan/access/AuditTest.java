@@ -151,6 +151,10 @@ class AuditTest extends FhirServerTest {
     Bundle emergencies = parse(Bundle.class, get("/AuditEvent?_security=" + AuditInterceptor.EMERGENCY_SYSTEM + "%7C"
         + AuditInterceptor.EMERGENCY_CODE + "&altid=" + kommun, "Authorization", reviewer));
     assertThat(emergencies.getEntry()).hasSize(1);
+    Bundle byCodeAlone = parse(Bundle.class, get("/AuditEvent?_security=" + AuditInterceptor.EMERGENCY_CODE
+        + "&altid=" + kommun, "Authorization", reviewer));
+    assertThat(byCodeAlone.getEntry()).extracting(e -> e.getResource().getIdElement().getIdPart())
+        .isEqualTo(emergencies.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()).toList());
     Bundle whoReadThePatient = parse(Bundle.class, get("/AuditEvent?patient=" + patient, "Authorization", reviewer));
     assertThat(whoReadThePatient.getEntry()).extracting(e -> ((AuditEvent) e.getResource()).getAgentFirstRep().getAltId())
         .contains(vc, kommun);

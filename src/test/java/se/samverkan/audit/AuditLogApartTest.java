@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.IdType;
@@ -22,31 +24,68 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 import se.samverkan.auth.Caller;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.TestData;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.TestTokens;
 
-/** The audit log stays out of $everything and out of the subscription queue (AuditLogApart). */
+/**
+ * The audit log is kept apart from the record (AuditLogApart): in a store of its own, not among
+ * HAPI's resources, so no search of the record reaches it, nothing of it enters the subscription
+ * queue, and the CapabilityStatement offers for it only what its store does.
+ */
 class AuditLogApartTest extends FhirServerTest {
 
   @Autowired IInterceptorService interceptors;
+  @Autowired DataSource dataSource;
 
   @Test
-  void everythingLeavesTheAuditLogOut() {
+  void theLogIsNotStoredAmongHapisResourcesAndEverythingLeavesItOut() {
     IdType patient = create(TestPeople.patient());
     create(TestData.carePlan(patient));
     get("/Patient/" + patient.getIdPart()); // an AuditEvent naming the patient
-    String reviewer = "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
-        "system/AuditEvent.read");
-    await().atMost(Duration.ofSeconds(10)).until(() -> parse(Bundle.class,
-        get("/AuditEvent?patient=Patient/" + patient.getIdPart(), "Authorization", reviewer)).getEntry().size() >= 2);
+    assertThat(parse(Bundle.class, get("/AuditEvent?patient=Patient/" + patient.getIdPart(), "Authorization", reviewer()))
+        .getEntry()).as("the reviewer finds the create and the read").hasSizeGreaterThanOrEqualTo(2);
 
+    Integer hapisAuditEvents = new JdbcTemplate(dataSource).queryForObject(
+        "SELECT COUNT(*) FROM HFJ_RESOURCE WHERE RES_TYPE = 'AuditEvent'", Integer.class);
+    assertThat(hapisAuditEvents).isZero();
     List<String> loaded = loadedBy(() -> get("/Patient/" + patient.getIdPart() + "/$everything"));
     assertThat(loaded).contains("Patient", "CarePlan").doesNotContain("AuditEvent");
-    List<String> asked = loadedBy(() -> get("/Patient/" + patient.getIdPart() + "/$everything?_type=AuditEvent,Patient"));
-    assertThat(asked).as("not even when _type names it").doesNotContain("AuditEvent");
+  }
+
+  @Test
+  void aSearchOfTheRecordThatWouldReachTheLogIsRefusedNotAnsweredEmpty() {
+    IdType patient = create(TestPeople.patient());
+    String reviewerWhoReadsPatients = "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION,
+        Caller.LOG_REVIEWER, "system/AuditEvent.read system/Patient.read");
+
+    for (String search : List.of("/Patient?_has:AuditEvent:patient:altid=vc-ronneby",
+        "/Patient?_id=" + patient.getIdPart() + "&_revinclude=AuditEvent:patient",
+        "/Patient/" + patient.getIdPart() + "/$everything?_type=AuditEvent,Patient")) {
+      for (String caller : List.of("Bearer " + token, reviewerWhoReadsPatients)) {
+        HttpResponse<String> refused = get(search, "Authorization", caller);
+        assertThat(refused.statusCode()).as(search + ": " + refused.body()).isEqualTo(400);
+        assertThat(outcome(refused).getIssueFirstRep().getDiagnostics()).as(search).contains("kept apart from the record");
+      }
+    }
+  }
+
+  @Test
+  void theCapabilityStatementOffersForTheLogWhatItsStoreDoes() {
+    CapabilityStatement capabilities = parse(CapabilityStatement.class, get("/metadata"));
+    CapabilityStatement.CapabilityStatementRestResourceComponent log = capabilities.getRestFirstRep().getResource()
+        .stream().filter(r -> r.getType().equals("AuditEvent")).findFirst().orElseThrow();
+
+    assertThat(log.getInteraction()).extracting(i -> i.getCode().toCode()).containsExactlyInAnyOrder("read", "search-type");
+    assertThat(log.getSearchParam()).extracting(CapabilityStatement.CapabilityStatementRestResourceSearchParamComponent::getName)
+        .containsExactlyInAnyOrder("altid", "patient", "date", "_security");
+    assertThat(log.getSearchInclude()).extracting(i -> i.getValue()).containsExactly("AuditEvent:patient");
+    assertThat(log.getConditionalDelete()).isEqualTo(CapabilityStatement.ConditionalDeleteStatus.NOTSUPPORTED);
+    assertThat(capabilities.getRestFirstRep().getResource()).flatExtracting(r -> r.getSearchRevInclude())
+        .extracting(i -> i.getValue()).noneMatch(include -> include.startsWith("AuditEvent:"));
   }
 
   @Test
@@ -80,6 +119,11 @@ class AuditLogApartTest extends FhirServerTest {
     } finally {
       interceptors.unregisterInterceptor(checked);
     }
+  }
+
+  private String reviewer() {
+    return "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
+        "system/AuditEvent.read");
   }
 
   private List<String> loadedBy(Supplier<HttpResponse<String>> request) {

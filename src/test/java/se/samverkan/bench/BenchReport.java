@@ -253,21 +253,19 @@ final class BenchReport {
   private void memory() {
     line("## Memory");
     line("");
-    line("| When | Heap used MiB | Heap live after last GC MiB | Resident (RSS) MiB | Audit journal rows waiting |");
-    line("|---|---|---|---|---|");
+    line("| When | Heap used MiB | Heap live after last GC MiB | Resident (RSS) MiB |");
+    line("|---|---|---|---|");
     for (String[] stage : MEMORY_STAGES) {
       String k = "memory." + stage[0] + ".";
       if (p.containsKey(k + "rss")) {
         line("| " + stage[1] + " | " + mibOrDash(k + "heap") + " | " + mibOrDash(k + "live") + " | "
-            + mibOrDash(k + "rss") + " | " + get(k + "audit-journal", "–") + " |");
+            + mibOrDash(k + "rss") + " |");
       }
     }
     line("");
     line("Heap used: the sum of `jvm_memory_used_bytes{area=\"heap\"}` from `/actuator/prometheus` (garbage"
         + " not yet collected included); live: `jvm_gc_live_data_size_bytes` (– before the first old-generation"
-        + " collection); RSS: `VmRSS` of the server process in /proc; audit journal rows waiting:"
-        + " `samverkan_audit_journal_rows`, requests answered whose AuditEvent is not yet stored (near 0"
-        + " unless the audit log's storer falls behind; – from a server without the journal).");
+        + " collection); RSS: `VmRSS` of the server process in /proc.");
   }
 
   // --- plumbing

@@ -3,7 +3,6 @@ package se.samverkan.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.IAnonymousInterceptor;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -20,11 +19,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Observation;
@@ -42,13 +38,12 @@ import se.samverkan.support.TestTokens;
 
 /**
  * The hooks that must come first do ({@link HookOrder}): the scope check before profile
- * validation, the conditional-write locks released before the audit write; and every order our
+ * validation; and every order our
  * interceptors use is one of that table's, with no two ordered hooks of one pointcut left to
  * registration order.
  */
 class HookOrderTest extends FhirServerTest {
 
-  @Autowired private ConditionalWriteInterceptor conditionalWrites;
   @Autowired private IInterceptorService storage;
   @Autowired private RestfulServer server;
   @Autowired private ApplicationContext context;
@@ -89,42 +84,6 @@ class HookOrderTest extends FhirServerTest {
     assertThat(parse(Observation.class, stored).hasSubject()).isTrue();
     HttpResponse<String> everyScope = send("PATCH", path, noSubject, "Content-Type", "application/json-patch+json");
     assertThat(everyScope.statusCode()).as("the patched resource does break its profile").isEqualTo(422);
-  }
-
-  // --- Locks released before the audit write
-
-  @Test
-  void noConditionalWriteLockIsHeldWhileTheRequestsAuditEventIsWritten() throws Exception {
-    String subject = "hook-order-" + TestPeople.uniqueId();
-    String marker = TestPeople.uniqueId();
-    Map<String, Boolean> lockHeld = new ConcurrentHashMap<>();
-    IAnonymousInterceptor probe = (pointcut, params) -> {
-      IBaseResource resource = params.get(IBaseResource.class);
-      if (resource instanceof AuditEvent event && subject.equals(event.getAgentFirstRep().getAltId())) {
-        lockHeld.put("at the audit write", conditionalWrites.heldByCurrentThread());
-      } else if (resource instanceof Patient written
-          && written.getIdentifier().stream().anyMatch(id -> marker.equals(id.getValue()))) {
-        lockHeld.put("at the conditional create", conditionalWrites.heldByCurrentThread());
-      }
-    };
-    Patient patient = TestPeople.patient();
-    patient.addIdentifier().setSystem(TestPeople.TEST_ID).setValue(marker);
-    storage.registerAnonymousInterceptor(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, probe);
-    try {
-      HttpResponse<String> created = send("POST", "/Patient", json(patient),
-          "If-None-Exist", "identifier=" + TestPeople.TEST_ID + "|" + marker,
-          "Authorization", "Bearer " + tokens.token(subject, TestTokens.HOSPITAL, TestTokens.REGION,
-              "journal-system", TestTokens.ALL_SCOPES));
-      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-      // The AuditEvent is stored once the answer is out: wait for it.
-      for (int i = 0; i < 100 && !lockHeld.containsKey("at the audit write"); i++) {
-        Thread.sleep(100);
-      }
-    } finally {
-      storage.unregisterInterceptor(probe);
-    }
-
-    assertThat(lockHeld).containsEntry("at the conditional create", true).containsEntry("at the audit write", false);
   }
 
   // --- One table

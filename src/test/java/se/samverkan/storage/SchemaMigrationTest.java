@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The schema step makes Samverkan's own tables, the notification outbox and the audit journal, with HAPI's: after a
+ * The schema step makes Samverkan's own tables, the notification outbox and the audit log, with HAPI's: after a
  * migrate start it is there, also in a database whose outbox the server once made itself; with
  * {@code samverkan.storage.schema=none} a missing one stops the start with a message an operator
  * can act on. On a fresh embedded H2 each (the server tests cover PostgreSQL, on a fresh database
@@ -30,7 +30,8 @@ class SchemaMigrationTest {
 
     assertThat(SchemaMigration.tableExists(db, "HFJ_RESOURCE")).isTrue();
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.NOTIFICATION_TABLE)).isTrue();
-    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_JOURNAL_TABLE)).isTrue();
+    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_LOG_TABLE)).isTrue();
+    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_LOG_KEY_TABLE)).isTrue();
     JdbcTemplate jdbc = new JdbcTemplate(db);
     jdbc.update("INSERT INTO SV_NOTIFICATION (EVENT_ID, SUBSCRIPTION_ID, FOCUS, OPERATION, CREATED_MILLIS, ATTEMPTS,"
         + " NEXT_ATTEMPT_MILLIS) VALUES ('e', '1', 'Goal/1', 'create', 0, 0, 0)");
@@ -82,25 +83,27 @@ class SchemaMigrationTest {
 
     SchemaMigration.requireOwnTables(db);
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.NOTIFICATION_TABLE)).isTrue();
-    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_JOURNAL_TABLE)).isTrue();
+    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_LOG_TABLE)).isTrue();
+    assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_JOURNAL_TABLE))
+        .as("the earlier versions' journal is only read if it is there").isFalse();
   }
 
   @Test
-  void withSchemaNoneAMissingAuditJournalStopsTheStartToo() {
+  void withSchemaNoneAMissingAuditLogStopsTheStartToo() {
     DataSource db = freshDatabase();
     SchemaMigration.NOTIFICATION_TABLE_DDL.forEach(new JdbcTemplate(db)::execute);
 
     assertThatThrownBy(() -> SchemaMigration.requireOwnTables(db))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("SV_AUDIT_JOURNAL")
-        .hasMessageContaining("audit journal");
+        .hasMessageContaining("SV_AUDIT_EVENT")
+        .hasMessageContaining("audit log");
   }
 
   @Test
   void theReadmeGivesOperatorsTheStatementsTheSchemaStepRuns() throws IOException {
     String readme = oneLine(readmeStatements());
     assertThat(java.util.stream.Stream.concat(SchemaMigration.NOTIFICATION_TABLE_DDL.stream(),
-            SchemaMigration.AUDIT_JOURNAL_TABLE_DDL.stream()).toList())
+            SchemaMigration.AUDIT_LOG_TABLE_DDL.stream()).toList())
         .allSatisfy(statement -> assertThat(readme).contains(oneLine(statement) + ";"));
     String postgresOnly = oneLine(readmeStatements(2));
     assertThat(SchemaMigration.POSTGRES_LINK_STATISTICS)

@@ -40,9 +40,6 @@ public final class HookOrder {
    * _DELETED; audit/AuditInterceptor) before any storage rule may refuse it — hostile values,
    * ownership, profiles, the scope check — so the AuditEvent of a refused write still names its
    * patient.
-   * The interceptor's other hook without an order of its own, a log reviewer's wait for the audit
-   * journal to be stored (SERVER_INCOMING_REQUEST_PRE_HANDLED), runs at this order too; it decides
-   * nothing, so its place among that pointcut's rules changes no answer.
    */
   public static final int AUDIT_NOTES_THE_WRITE = -500;
 
@@ -68,21 +65,11 @@ public final class HookOrder {
   public static final int HOSTILE_VALUES_REFUSED = -100;
 
   /**
-   * A failure's AuditEvent is journaled (SERVER_HANDLE_EXCEPTION, audit/AuditInterceptor#answeringFailure)
+   * A failure's AuditEvent is written (SERVER_HANDLE_EXCEPTION, audit/AuditInterceptor#answeringFailure)
    * first: HAPI's ResponseHighlighterInterceptor (10000) answers a browser's failure itself and ends
    * the pointcut, and ops/ServerErrorLogger (default order) only logs.
    */
-  public static final int AUDIT_JOURNALED_ON_FAILURE = -10;
-
-  /**
-   * A change no subscription can match is left out of HAPI's subscription queue
-   * (SUBSCRIPTION_RESOURCE_MODIFIED, notify/UnmatchableChangesSkipped) after audit/AuditLogApart has
-   * left out the AuditEvents at the default order: either answer false ends the change's way, so
-   * the order changes no outcome, only that the cheap type test runs first and an AuditEvent is
-   * never looked at by the costlier one (which walks the subscriptions and may parse the resource for
-   * the coordination rules).
-   */
-  public static final int UNMATCHABLE_CHANGES_SKIPPED = 10;
+  public static final int AUDIT_WRITTEN_ON_FAILURE = -10;
 
   /**
    * Swedish identifiers are put into one form (profiles/IdentifierNormalizer) before the profiles
@@ -151,21 +138,27 @@ public final class HookOrder {
   /**
    * When the request is done (SERVER_PROCESSING_COMPLETED), the conditional-write locks
    * (server/ConditionalWriteInterceptor) are released first: the request has committed, and the
-   * next request with the same condition need not wait for the AuditEvent's store
-   * ({@link #AUDIT_WRITTEN}), which before ran first (-500 against the locks' 0) and held them for
-   * an insert of its own. The journal row the request got as its answer went out
-   * ({@link #AUDIT_JOURNALED}) is one INSERT made while the locks were still held.
+   * next request with the same condition need not wait for the audit log's last word on it
+   * ({@link #AUDIT_COMPLETED}), which before ran first (-500 against the locks' 0) and held them for
+   * an insert of its own. The AuditEvent written as the answer went out ({@link #AUDIT_WRITTEN}) is
+   * one short transaction made while the locks were still held.
    */
   public static final int CONDITION_LOCKS_RELEASED = 1_000;
 
   /**
-   * When the request is done (SERVER_PROCESSING_COMPLETED, audit/AuditInterceptor#completed), its
-   * AuditEvent is stored and its journal row removed, last, after {@link #CONDITION_LOCKS_RELEASED}:
-   * no lock is held while it is inserted. The row itself was written before the answer was sent
-   * ({@link #AUDIT_JOURNALED}, {@link #AUDIT_JOURNALED_ON_FAILURE}), or is written here for a request
-   * that reached neither.
+   * The audit log's entry in the CapabilityStatement (SERVER_CAPABILITY_STATEMENT_GENERATED,
+   * audit/AuditLogApart#describeTheLog) is written after server/CapabilityStatementCustomizer's
+   * (default order), which sets what every type offers: the log's own store offers less.
    */
-  public static final int AUDIT_WRITTEN = 2_000;
+  public static final int AUDIT_LOG_DESCRIBED = 1_500;
+
+  /**
+   * When the request is done (SERVER_PROCESSING_COMPLETED, audit/AuditInterceptor#completed), the
+   * AuditEvent of a request that reached neither {@link #AUDIT_WRITTEN} nor
+   * {@link #AUDIT_WRITTEN_ON_FAILURE} is written, or one whose answer failed while it was sent is
+   * corrected, last, after {@link #CONDITION_LOCKS_RELEASED}: no lock is held while it is written.
+   */
+  public static final int AUDIT_COMPLETED = 2_000;
 
   /**
    * {@code access.HiddenAsAbsentInterceptor}'s answers to failures (SERVER_PRE_PROCESS_OUTGOING_EXCEPTION:
@@ -190,13 +183,13 @@ public final class HookOrder {
   public static final int ERROR_TRANSLATION = HIDDEN_AS_ABSENT_ANSWERS + 1;
 
   /**
-   * The answer's AuditEvent is journaled (SERVER_OUTGOING_RESPONSE, audit/AuditInterceptor#answering)
+   * The answer's AuditEvent is written (SERVER_OUTGOING_RESPONSE, audit/AuditInterceptor#answering)
    * after every hook that decides what the answer shows (consent 100, withheld entries 101, the
    * hooks at the default order) — the access record is complete — and before
    * {@link #MESSAGES_LOCALISED} and HAPI's ResponseHighlighterInterceptor (10000), which ends the
-   * pointcut for a browser's request: the row must be committed before the first byte is sent.
+   * pointcut for a browser's request: the event must be committed before the first byte is sent.
    */
-  public static final int AUDIT_JOURNALED = InterceptorOrders.RESPONSE_HIGHLIGHTER_INTERCEPTOR - 2;
+  public static final int AUDIT_WRITTEN = InterceptorOrders.RESPONSE_HIGHLIGHTER_INTERCEPTOR - 2;
 
   /**
    * Our messages take the caller's language (SERVER_OUTGOING_RESPONSE,
