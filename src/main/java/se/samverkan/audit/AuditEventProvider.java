@@ -101,16 +101,18 @@ public class AuditEventProvider implements IResourceProvider, ServerProvider {
   /** One the caller may not read is answered as one that does not exist. */
   @Read
   public AuditEvent read(@IdParam IdType id, RequestDetails request) {
-    long number;
+    return storedId(id)
+        .flatMap(stored -> readable(request).flatMap(conditions -> log.read(stored, conditions)))
+        .orElseThrow(() -> new ResourceNotFoundException(new IdType(AuditLogPolicy.TYPE, id.getIdPart())));
+  }
+
+  /** The store's ids are numbers; any other id names no event. */
+  private static Optional<Long> storedId(IdType id) {
     try {
-      number = Long.parseLong(id.getIdPart());
-    } catch (NumberFormatException e) {
-      number = -1;
+      return Optional.of(Long.parseLong(id.getIdPart()));
+    } catch (NumberFormatException notANumber) {
+      return Optional.empty();
     }
-    long stored = number;
-    Optional<AuditEvent> event = stored < 0 ? Optional.empty()
-        : readable(request).flatMap(conditions -> log.read(stored, conditions));
-    return event.orElseThrow(() -> new ResourceNotFoundException(new IdType(AuditLogPolicy.TYPE, id.getIdPart())));
   }
 
   /**

@@ -116,8 +116,10 @@ public class AuditInterceptor implements ServerInterceptor {
     try {
       if (!request.getUserData().containsKey(WRITTEN)) {
         write(request, status);
-      } else if (request.getUserData().get(WRITTEN) instanceof Written event && event.status() != status && status >= 400) {
-        auditLog.correct(event.id(), event(request, Caller.of(request), status));
+      } else if (request.getUserData().get(WRITTEN) instanceof Written written && written.status() != status
+          && status >= 400) {
+        AuditEvent corrected = event(request, Caller.of(request), status).setRecorded(written.recorded());
+        auditLog.correct(written.id(), corrected);
       }
     } catch (RuntimeException e) {
       log.error("Could not write the AuditEvent of a {} request ({})", request.getRestOperationType(),
@@ -125,8 +127,8 @@ public class AuditInterceptor implements ServerInterceptor {
     }
   }
 
-  /** The request's event as written: its id and the status it records. */
-  private record Written(long id, int status) {}
+  /** The request's event as written: its id, the status it records and when it was recorded. */
+  private record Written(long id, int status, Date recorded) {}
 
   private void write(RequestDetails request, int status) {
     Caller caller = Caller.of(request);
@@ -134,8 +136,9 @@ public class AuditInterceptor implements ServerInterceptor {
         || request.getUserData().containsKey(WRITTEN)) {
       return;
     }
-    long id = auditLog.append(event(request, caller, status));
-    request.getUserData().put(WRITTEN, new Written(id, status));
+    AuditEvent event = event(request, caller, status);
+    long id = auditLog.append(event);
+    request.getUserData().put(WRITTEN, new Written(id, status, event.getRecorded()));
   }
 
   AuditEvent event(RequestDetails request, Caller caller, int status) {

@@ -2,7 +2,6 @@ package se.samverkan.access;
 
 import se.samverkan.vocabulary.Vocabulary;
 
-import se.samverkan.auth.Caller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -181,13 +180,11 @@ class LogReviewBoundaryTest extends FhirServerTest {
   }
 
   private String regionReviewer() {
-    return "Bearer " + tokens.token("region-reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
-        "system/AuditEvent.read");
+    return tokens.logReviewer(TestTokens.REGION);
   }
 
   private String kommunReviewer() {
-    return "Bearer " + tokens.token("kommun-reviewer", KOMMUN_RONNEBY, KOMMUN_RONNEBY, Caller.LOG_REVIEWER,
-        "system/AuditEvent.read");
+    return tokens.logReviewer(KOMMUN_RONNEBY);
   }
 
   private String vc() {

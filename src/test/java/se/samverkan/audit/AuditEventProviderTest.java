@@ -13,7 +13,6 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.Test;
-import se.samverkan.auth.Caller;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.TestTokens;
@@ -116,13 +115,11 @@ class AuditEventProviderTest extends FhirServerTest {
   }
 
   private String regionReviewer() {
-    return "Bearer " + tokens.token("region-reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
-        "system/AuditEvent.read");
+    return tokens.logReviewer(TestTokens.REGION);
   }
 
   private String kommunReviewer() {
-    return "Bearer " + tokens.token("kommun-reviewer", KOMMUN_RONNEBY, KOMMUN_RONNEBY, Caller.LOG_REVIEWER,
-        "system/AuditEvent.read");
+    return tokens.logReviewer(KOMMUN_RONNEBY);
   }
 
   private String vc(String subject) {

@@ -122,8 +122,7 @@ class AuditLogApartTest extends FhirServerTest {
   }
 
   private String reviewer() {
-    return "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
-        "system/AuditEvent.read");
+    return tokens.logReviewer(TestTokens.REGION);
   }
 
   private List<String> loadedBy(Supplier<HttpResponse<String>> request) {

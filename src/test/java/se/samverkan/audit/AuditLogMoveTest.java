@@ -15,7 +15,6 @@ import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
-import se.samverkan.auth.Caller;
 import se.samverkan.support.FhirServerTest;
 import se.samverkan.support.TestPeople;
 import se.samverkan.support.TestTokens;
@@ -58,9 +57,7 @@ class AuditLogMoveTest extends FhirServerTest {
   }
 
   private List<AuditEvent> reviewersSearch(String path) {
-    String reviewer = "Bearer " + tokens.token("reviewer", TestTokens.REGION, TestTokens.REGION, Caller.LOG_REVIEWER,
-        "system/AuditEvent.read");
-    return parse(Bundle.class, get(path, "Authorization", reviewer)).getEntry().stream()
+    return parse(Bundle.class, get(path, "Authorization", tokens.logReviewer(TestTokens.REGION))).getEntry().stream()
         .map(e -> (AuditEvent) e.getResource()).toList();
   }
 

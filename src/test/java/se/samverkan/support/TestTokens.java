@@ -10,6 +10,7 @@ import org.springframework.security.oauth2.jwt.JwtClaimsSet;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
 import org.springframework.security.oauth2.jwt.JwtEncoderParameters;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import se.samverkan.auth.Caller;
 
 /**
  * Bearer tokens for tests, signed with the running server's development issuer key, so that a
@@ -44,6 +45,12 @@ public final class TestTokens {
   /** "Bearer …" for a journal system of the unit, reading and writing every type. */
   public String journalSystem(String subject, String unit, String careProvider) {
     return "Bearer " + token(subject, unit, careProvider, "journal-system", "system/*.read system/*.write");
+  }
+
+  /** A log reviewer of the care provider (reads AuditEvents only), as an Authorization header. */
+  public String logReviewer(String careProvider) {
+    return "Bearer " + token("reviewer", careProvider, careProvider, Caller.LOG_REVIEWER,
+        "system/AuditEvent.read");
   }
 
   public String token(String subject, String unit, String careProvider, String role, String scopes) {
