@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -58,6 +59,9 @@ public class AuditLog {
   /** A condition: the event has a key of this name with one of these values. */
   record Condition(Key key, List<String> anyOf) {}
 
+  /** One key row of an event: a name and a value. */
+  record KeyRow(Key key, String value) {}
+
   /** Ordering of a search: by id (the order of writing), or by time recorded. */
   enum Order { WRITTEN, RECORDED, RECORDED_DESCENDING }
 
@@ -97,7 +101,7 @@ public class AuditLog {
     }, id);
     long eventId = id.getKey().longValue();
     List<Object[]> keys = new ArrayList<>();
-    keysOf(event).forEach(key -> keys.add(new Object[] {eventId, key.key().name(), key.anyOf().get(0)}));
+    keysOf(event).forEach(key -> keys.add(new Object[] {eventId, key.key().name(), key.value()}));
     jdbc.batchUpdate("INSERT INTO SV_AUDIT_EVENT_KEY (EVENT_ID, NAME, VAL) VALUES (?, ?, ?)", keys);
     return eventId;
   }
@@ -148,7 +152,7 @@ public class AuditLog {
 
   /** Every event naming the patient ({@code Patient/id}), oldest first. */
   List<AuditEvent> naming(String patient) {
-    return search(List.of(new Condition(Key.PATIENT, List.of(cut(patient)))), null, null, Order.RECORDED, 0,
+    return search(List.of(new Condition(Key.PATIENT, List.of(patient))), null, null, Order.RECORDED, 0,
         Integer.MAX_VALUE);
   }
 
@@ -167,8 +171,8 @@ public class AuditLog {
   }
 
   /** The keys an event is stored with, one value each. */
-  static Set<Condition> keysOf(AuditEvent event) {
-    Set<Condition> keys = new LinkedHashSet<>();
+  static Set<KeyRow> keysOf(AuditEvent event) {
+    Set<KeyRow> keys = new LinkedHashSet<>();
     event.getAgent().stream().filter(AuditEvent.AuditEventAgentComponent::getRequestor)
         .filter(AuditEvent.AuditEventAgentComponent::hasAltId)
         .forEach(agent -> keys.add(key(Key.ALTID, agent.getAltId())));
@@ -183,14 +187,14 @@ public class AuditLog {
     event.getMeta().getTag().stream().filter(tag -> Vocabulary.AUDIT_CONCERNS.equals(tag.getSystem()))
         .forEach(tag -> keys.add(key(Key.CONCERNS, tag.getCode())));
     for (Coding label : event.getMeta().getSecurity()) {
-      keys.add(key(Key.SECURITY, label.getSystem() + "|" + label.getCode()));
+      keys.add(key(Key.SECURITY, Objects.toString(label.getSystem(), "") + "|" + label.getCode()));
       keys.add(key(Key.SECURITY_CODE, label.getCode()));
     }
     return keys;
   }
 
-  private static Condition key(Key key, String value) {
-    return new Condition(key, List.of(cut(value)));
+  private static KeyRow key(Key key, String value) {
+    return new KeyRow(key, cut(value));
   }
 
   private static String cut(String value) {
