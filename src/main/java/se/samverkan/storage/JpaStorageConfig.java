@@ -78,16 +78,18 @@ public class JpaStorageConfig {
   }
 
   /**
-   * HAPI's loader of stored resources, parsing a read's search results once (issue 20): primary, so
-   * HAPI's search builders take it instead of their own (SearchConfig#myBatchResourceLoader, 8.8).
+   * HAPI's loader of stored resources, parsing a read's search results once and a stored version
+   * once across requests (issue 20): primary, so HAPI's search builders take it instead of their own
+   * (SearchConfig#myBatchResourceLoader, 8.8).
    */
   @Bean
   @Primary
-  ResultsParsedOnce resultsParsedOnce(FhirContext fhirContext, IResourceMetadataExtractorSvc metadata,
-      IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externallyStored,
-      IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
-    return new ResultsParsedOnce(fhirContext, metadata, parser, externallyStored, tagSorter, partitions,
-        partitionLookup);
+  ResultsParsedOnce resultsParsedOnce(StorageProperties storage, FhirContext fhirContext,
+      IResourceMetadataExtractorSvc metadata, IJpaStorageResourceParser parser,
+      ExternallyStoredResourceServiceRegistry externallyStored, IMetaTagSorter tagSorter,
+      PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
+    return new ResultsParsedOnce(storage.parsedVersionsMib() * 1024L * 1024L, fhirContext, metadata, parser,
+        externallyStored, tagSorter, partitions, partitionLookup);
   }
 
   /** Required by HAPI even when partitioning is off, as it is here. */

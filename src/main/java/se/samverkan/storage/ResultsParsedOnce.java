@@ -21,11 +21,14 @@ import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.util.IMetaTagSorter;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Resource;
 
 /**
  * Each search result parsed once in a read, not twice.
@@ -48,6 +51,9 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  * a resource a write is about to change is never handed on; what the checks only read, the answer
  * then uses. Resources kept but not asked for again (withheld, or past the first page) are
  * dropped at the end of the request, and a request keeps at most {@link #MAX_KEPT}.
+ *
+ * <p>What is still to be parsed is looked up first in {@link ParsedVersions}, what earlier loads of
+ * any request parsed: a version found there is a copy, dressed with the tags of now (step 18).
  */
 @Interceptor(order = HookOrder.RESULTS_PARSED_ONCE)
 public class ResultsParsedOnce extends BatchResourceLoader implements ServerInterceptor {
@@ -67,11 +73,16 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
   /** True while this thread loads a page for its first check. */
   private final ThreadLocal<Boolean> keeping = ThreadLocal.withInitial(() -> false);
   private final AtomicLong handedOn = new AtomicLong();
+  /** What other requests parsed (step 18); null when turned off, or when the database is partitioned. */
+  private final ParsedVersions parsedBefore;
 
-  public ResultsParsedOnce(FhirContext fhirContext, IResourceMetadataExtractorSvc metadata,
+  public ResultsParsedOnce(long parsedVersionsBytes, FhirContext fhirContext, IResourceMetadataExtractorSvc metadata,
       IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externallyStored,
       IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
     super(fhirContext, metadata, parser, externallyStored, tagSorter, partitions, partitionLookup);
+    // A partitioned version is dressed with its partition too (BatchResourceLoader, 8.8): not done here.
+    this.parsedBefore = parsedVersionsBytes <= 0 || partitions.isPartitioningEnabled() ? null
+        : new ParsedVersions(parsedVersionsBytes, fhirContext, metadata, parser, tagSorter);
   }
 
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
@@ -107,32 +118,38 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
   @Override
   public List<ResourceLoadResult> loadResources(List<ResourceHistoryTable> stored, boolean forHistory) {
     Map<Version, IBaseResource> versions = kept.get();
-    if (versions == null) {
-      return super.loadResources(stored, forHistory);
-    }
     List<ResourceLoadResult> loaded = new ArrayList<>(stored.size());
+    Map<ResourceHistoryTable, Resource> remembered = new LinkedHashMap<>();
     List<ResourceHistoryTable> toParse = new ArrayList<>(stored.size());
     for (ResourceHistoryTable version : stored) {
-      IBaseResource parsedBefore = isDeleted(version) ? null : versions.remove(Version.of(version, forHistory));
-      if (parsedBefore != null) {
-        loaded.add(new ResourceLoadResult(version.getPersistentId(), parsedBefore, false));
+      IBaseResource keptForThisRequest = versions == null || isDeleted(version) ? null
+          : versions.remove(Version.of(version, forHistory));
+      Resource parsedByAnother = keptForThisRequest != null || parsedBefore == null
+          || !ParsedVersions.isRemembered(version, forHistory) ? null : parsedBefore.find(version);
+      if (keptForThisRequest != null) {
+        loaded.add(new ResourceLoadResult(version.getPersistentId(), keptForThisRequest, false));
         handedOn.incrementAndGet();
+      } else if (parsedByAnother != null) {
+        remembered.put(version, parsedByAnother);
       } else {
         toParse.add(version);
       }
     }
-    if (toParse.isEmpty()) {
-      return loaded;
-    }
-    List<ResourceLoadResult> parsedNow = super.loadResources(toParse, forHistory);
+    List<ResourceLoadResult> copies = parsedBefore == null ? List.of() : parsedBefore.copies(remembered);
+    List<ResourceLoadResult> parsedNow = toParse.isEmpty() ? List.of() : super.loadResources(toParse, forHistory);
+    loaded.addAll(copies);
     loaded.addAll(parsedNow);
-    if (keeping.get()) {
+    if (parsedBefore != null && !forHistory) {
+      parsedBefore.remember(toParse.stream().filter(v -> ParsedVersions.isRemembered(v, false)).toList(), parsedNow);
+    }
+    if (versions != null && keeping.get()) {
+      keep(versions, remembered.keySet(), copies, forHistory);
       keep(versions, toParse, parsedNow, forHistory);
     }
     return loaded;
   }
 
-  private static void keep(Map<Version, IBaseResource> versions, List<ResourceHistoryTable> stored,
+  private static void keep(Map<Version, IBaseResource> versions, Collection<ResourceHistoryTable> stored,
       List<ResourceLoadResult> parsed, boolean forHistory) {
     Map<Long, ResourceHistoryTable> byPid = new HashMap<>();
     stored.forEach(version -> byPid.put(version.getPersistentId().getId(), version));
@@ -158,5 +175,10 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
   /** Resources handed from a page's first load to its second, unparsed. */
   long handedOnCount() {
     return handedOn.get();
+  }
+
+  /** Resources loaded as copies of what an earlier load parsed (0 when that memory is off). */
+  long copiedCount() {
+    return parsedBefore == null ? 0 : parsedBefore.copiedCount();
   }
 }

@@ -12,10 +12,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     migration tasks at start-up (the same ones as {@code hapi-fhir-cli migrate-database});
  *     {@code none} leaves the schema to an operator who migrates out of band
  * @param allowDelete whether clients may delete resources (history stays; nothing is expunged)
+ * @param parsedVersionsMib heap, in MiB (an estimate), for stored versions kept parsed across
+ *     requests so that a version read again is copied instead of parsed (ParsedVersions); 0 turns it off
  */
 @ConfigurationProperties("samverkan.storage")
 public record StorageProperties(
-    @DefaultValue("migrate") SchemaMode schema, @DefaultValue("true") Boolean allowDelete) {
+    @DefaultValue("migrate") SchemaMode schema, @DefaultValue("true") Boolean allowDelete,
+    @DefaultValue("64") Integer parsedVersionsMib) {
 
   public enum SchemaMode {
     MIGRATE,
