@@ -100,13 +100,10 @@ final class ParsedVersions {
 
   /**
    * Copies of versions parsed before, each dressed as HAPI's loader dresses a version it parses:
-   * id, version, time and source, and the tags the database holds now.
+   * id, version, time and source, and the tags the database holds now (read by the caller, for the
+   * whole load at once).
    */
-  List<ResourceLoadResult> copies(Map<ResourceHistoryTable, Resource> found) {
-    if (found.isEmpty()) {
-      return List.of();
-    }
-    Map<JpaPid, Collection<BaseTag>> tags = metadata.getTagsBatch(found.keySet());
+  List<ResourceLoadResult> copies(Map<ResourceHistoryTable, Resource> found, Map<JpaPid, Collection<BaseTag>> tags) {
     List<ResourceLoadResult> loaded = new ArrayList<>(found.size());
     found.forEach((stored, resource) -> {
       Resource copy = resource.copy();

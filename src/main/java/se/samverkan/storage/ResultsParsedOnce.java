@@ -11,6 +11,8 @@ import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
 import ca.uhn.fhir.jpa.esr.ExternallyStoredResourceServiceRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.jpa.model.entity.BaseTag;
 import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
@@ -75,11 +77,20 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
   private final AtomicLong handedOn = new AtomicLong();
   /** What other requests parsed (step 18); null when turned off, or when the database is partitioned. */
   private final ParsedVersions parsedBefore;
+  private final TagsOncePerLoad tags;
 
   public ResultsParsedOnce(long parsedVersionsBytes, FhirContext fhirContext, IResourceMetadataExtractorSvc metadata,
       IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externallyStored,
       IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
+    this(parsedVersionsBytes, fhirContext, new TagsOncePerLoad(metadata), parser, externallyStored, tagSorter,
+        partitions, partitionLookup);
+  }
+
+  private ResultsParsedOnce(long parsedVersionsBytes, FhirContext fhirContext, TagsOncePerLoad metadata,
+      IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externallyStored,
+      IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
     super(fhirContext, metadata, parser, externallyStored, tagSorter, partitions, partitionLookup);
+    this.tags = metadata;
     // A partitioned version is dressed with its partition too (BatchResourceLoader, 8.8): not done here.
     this.parsedBefore = parsedVersionsBytes <= 0 || partitions.isPartitioningEnabled() ? null
         : new ParsedVersions(parsedVersionsBytes, fhirContext, metadata, parser, tagSorter);
@@ -135,8 +146,20 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
         toParse.add(version);
       }
     }
-    List<ResourceLoadResult> copies = parsedBefore == null ? List.of() : parsedBefore.copies(remembered);
-    List<ResourceLoadResult> parsedNow = toParse.isEmpty() ? List.of() : super.loadResources(toParse, forHistory);
+    List<ResourceLoadResult> copies = List.of();
+    List<ResourceLoadResult> parsedNow = List.of();
+    if (remembered.isEmpty()) {
+      parsedNow = toParse.isEmpty() ? List.of() : super.loadResources(toParse, forHistory);
+    } else {
+      // One tag query for the whole load, as HAPI makes it, not one for each half.
+      List<ResourceHistoryTable> both = new ArrayList<>(remembered.keySet());
+      both.addAll(toParse);
+      Map<JpaPid, Collection<BaseTag>> tagsOfBoth = tags.getTagsBatch(both);
+      copies = parsedBefore.copies(remembered, tagsOfBoth);
+      if (!toParse.isEmpty()) {
+        parsedNow = tags.with(tagsOfBoth, () -> super.loadResources(toParse, forHistory));
+      }
+    }
     loaded.addAll(copies);
     loaded.addAll(parsedNow);
     if (parsedBefore != null && !forHistory) {

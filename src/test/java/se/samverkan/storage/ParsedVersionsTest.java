@@ -75,6 +75,27 @@ class ParsedVersionsTest extends FhirServerTest {
   }
 
   @Test
+  void aLoadOfCopiesAndFreshParsesAtOnceDressesEachWithItsOwnTags() {
+    IdType patient = create(TestPeople.patient());
+    IdType seen = create(TestData.carePlan(patient));
+    IdType unseen = create(TestData.carePlan(patient));
+    load(pidOf(seen));
+    dao().metaAddOperation(unseen, new Meta().addTag(REVIEWED.copy()), new SystemRequestDetails());
+
+    long copiedBefore = loader.copiedCount();
+    List<ResourceLoadResult> both = inTransaction(() -> loader.loadResources(current(pidOf(seen), pidOf(unseen)), false));
+    assertThat(loader.copiedCount() - copiedBefore).as("one copied, one parsed").isEqualTo(1);
+    assertThat(both).hasSize(2);
+    for (ResourceLoadResult loaded : both) {
+      Resource resource = (Resource) loaded.resource();
+      boolean isUnseen = resource.getIdElement().getIdPart().equals(unseen.getIdPart());
+      assertThat(resource.getMeta().getTag(REVIEWED.getSystem(), REVIEWED.getCode()) != null)
+          .as("the tag only on the plan it was added to").isEqualTo(isUnseen);
+      assertThat(Ownership.careProvider(resource)).as("each with its owner's tag").isPresent();
+    }
+  }
+
+  @Test
   void whatOneLoadDoesToItsResourceNoLaterLoadSees() {
     IdType plan = create(TestData.carePlan(create(TestPeople.patient())));
     JpaPid pid = pidOf(plan);
@@ -114,8 +135,8 @@ class ParsedVersionsTest extends FhirServerTest {
     return (Resource) loaded.get(0).resource();
   }
 
-  private List<ResourceHistoryTable> current(JpaPid pid) {
-    return history.findCurrentVersionsByResourcePidsAndFetchResourceTable(List.of(pid));
+  private List<ResourceHistoryTable> current(JpaPid... pids) {
+    return history.findCurrentVersionsByResourcePidsAndFetchResourceTable(List.of(pids));
   }
 
   private Resource read(IdType id) {
