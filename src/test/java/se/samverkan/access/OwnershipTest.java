@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import org.hl7.fhir.instance.model.api.IBaseCoding;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Meta;
+import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +63,29 @@ class OwnershipTest extends FhirServerTest {
     Patient after = parse(Patient.class, get(path, "Authorization", vcRonneby));
     assertThat(after.getMeta().getVersionId()).isEqualTo("1");
     assertThat(after.getNameFirstRep().getFamily()).isNotEqualTo("Ändrad");
+  }
+
+  @Test
+  void noOneChangesTheOwnersTagsInPlaceNeitherAnotherCareProviderNorTheOwner() {
+    Patient stored = create(TestPeople.patient(), vcRonneby);
+    String path = "/Patient/" + stored.getIdElement().getIdPart();
+    Parameters takeOver = new Parameters();
+    takeOver.addParameter().setName("meta").setValue(new Meta()
+        .addTag(Vocabulary.OWNER_CARE_PROVIDER, KOMMUN_KARLSKRONA, null));
+    Parameters disown = new Parameters();
+    disown.addParameter().setName("meta").setValue(new Meta()
+        .addTag(Vocabulary.OWNER_CARE_PROVIDER, TestTokens.REGION, null));
+
+    for (String[] attempt : new String[][] {
+        {"$meta-add", json(takeOver), kommun}, {"$meta-delete", json(disown), kommun},
+        {"$meta-add", json(takeOver), vcRonneby}, {"$meta-delete", json(disown), vcRonneby}}) {
+      HttpResponse<String> answer = send("POST", path + "/" + attempt[0], attempt[1], "Authorization", attempt[2]);
+      assertThat(answer.statusCode()).as(attempt[0]).isEqualTo(403);
+      assertThat(outcome(answer).getIssueFirstRep().getSeverity()).isNotNull();
+    }
+    Patient after = parse(Patient.class, get(path, "Authorization", vcRonneby));
+    assertThat(tags(after, Vocabulary.OWNER_CARE_PROVIDER)).containsExactly(TestTokens.REGION);
+    assertThat(after.getMeta().getVersionId()).isEqualTo("1");
   }
 
   @Test
