@@ -119,10 +119,11 @@ final class ParsedVersions {
     return loaded;
   }
 
-  /** Keeps a copy of what HAPI just parsed, the load's own resources staying the load's. */
+  /** Keeps a copy of what HAPI just parsed for a search, the load's own resources staying the load's. */
   void remember(List<ResourceHistoryTable> stored, List<ResourceLoadResult> parsedNow) {
     Map<Long, ResourceHistoryTable> byPid = new HashMap<>();
-    stored.forEach(version -> byPid.put(version.getPersistentId().getId(), version));
+    stored.stream().filter(version -> isRemembered(version, false))
+        .forEach(version -> byPid.put(version.getPersistentId().getId(), version));
     for (ResourceLoadResult result : parsedNow) {
       ResourceHistoryTable version = byPid.get(result.pid().getId());
       if (version != null && !result.isDeleted() && result.resource() instanceof Resource resource) {

@@ -24,8 +24,8 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.util.IMetaTagSorter;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -163,7 +163,7 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
     loaded.addAll(copies);
     loaded.addAll(parsedNow);
     if (parsedBefore != null && !forHistory) {
-      parsedBefore.remember(toParse.stream().filter(v -> ParsedVersions.isRemembered(v, false)).toList(), parsedNow);
+      parsedBefore.remember(toParse, parsedNow);
     }
     if (versions != null && keeping.get()) {
       keep(versions, remembered.keySet(), copies, forHistory);
