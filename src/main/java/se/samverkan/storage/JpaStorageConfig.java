@@ -11,12 +11,14 @@ import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
+import ca.uhn.fhir.jpa.searchparam.registry.SearchParamRegistryImpl;
 import ca.uhn.fhir.util.IMetaTagSorter;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.cfg.AvailableSettings;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.orm.jpa.JpaProperties;
 import org.springframework.context.annotation.Bean;
@@ -90,6 +92,21 @@ public class JpaStorageConfig {
       PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
     return new ResultsParsedOnce(storage.parsedVersionsMib() * 1024L * 1024L, fhirContext, metadata, parser,
         externallyStored, tagSorter, partitions, partitionLookup);
+  }
+
+  /**
+   * The search parameters indexed and answered: HAPI's registry narrowed to the declared ones
+   * (issue 20). Primary, so every HAPI service that asks for the registry by type (indexing, the
+   * search builders, the subscription matcher, the CapabilityStatement, the package installer)
+   * gets the narrowed one. HAPI's own stays behind it, found by its bean name when first asked:
+   * HAPI's registry itself needs services that ask for the registry (SearchParamRegistryImpl →
+   * ResourceChangeListenerRegistry → InMemoryResourceMatcher, 8.8).
+   */
+  @Bean
+  @Primary
+  DeclaredSearchParameters declaredSearchParameters(BeanFactory beans, FhirContext fhirContext) {
+    return new DeclaredSearchParameters(
+        () -> beans.getBean("searchParamRegistry", SearchParamRegistryImpl.class), fhirContext);
   }
 
   /** Required by HAPI even when partitioning is off, as it is here. */
