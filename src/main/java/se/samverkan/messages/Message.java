@@ -122,6 +122,7 @@ public enum Message {
   SUBSCRIPTION_CRITERIA_JOINED("subscription.criteria.joined"),
   SUBSCRIPTION_CRITERIA_SEVERAL_TYPES("subscription.criteria.several-types"),
   SUBSCRIPTION_CRITERIA_UNREADABLE("subscription.criteria.unreadable"),
+  SUBSCRIPTION_CRITERIA_UNKNOWN_PARAMETER("subscription.criteria.unknown-parameter"),
   SUBSCRIPTION_PAYLOAD_MIME("subscription.payload.mime"),
   SUBSCRIPTION_PAYLOAD_CONTENT("subscription.payload.content"),
   SUBSCRIPTION_AUDIT_LOG("subscription.audit-log"),

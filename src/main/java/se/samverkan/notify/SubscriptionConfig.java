@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.dao.data.IResourceModifiedDao;
 import ca.uhn.fhir.jpa.dao.tx.HapiTransactionService;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryResourceMatcher;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannel;
 import ca.uhn.fhir.jpa.subscription.channel.impl.LinkedBlockingChannelFactory;
@@ -134,8 +135,9 @@ public class SubscriptionConfig {
   }
 
   @Bean
-  public SubscriptionCriteriaRule subscriptionCriteriaRule(InMemoryResourceMatcher matcher) {
-    return new SubscriptionCriteriaRule(matcher);
+  public SubscriptionCriteriaRule subscriptionCriteriaRule(InMemoryResourceMatcher matcher,
+      ISearchParamRegistry searchParameters) {
+    return new SubscriptionCriteriaRule(matcher, searchParameters);
   }
 
   @Bean

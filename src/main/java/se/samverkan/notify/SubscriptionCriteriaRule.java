@@ -3,7 +3,11 @@ package se.samverkan.notify;
 import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryMatchResult;
 import ca.uhn.fhir.jpa.searchparam.matcher.InMemoryResourceMatcher;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry.SearchParamLookupContextEnum;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Subscription;
@@ -35,9 +39,11 @@ import se.samverkan.server.errors.ErrorOutcomes;
 public class SubscriptionCriteriaRule {
 
   private final InMemoryResourceMatcher matcher;
+  private final ISearchParamRegistry searchParameters;
 
-  public SubscriptionCriteriaRule(InMemoryResourceMatcher matcher) {
+  public SubscriptionCriteriaRule(InMemoryResourceMatcher matcher, ISearchParamRegistry searchParameters) {
     this.matcher = matcher;
+    this.searchParameters = searchParameters;
   }
 
   void check(IBaseResource resource) {
@@ -45,6 +51,7 @@ public class SubscriptionCriteriaRule {
       return;
     }
     refuseAuditLogCriteria(subscription);
+    refuseUnansweredParameters(subscription);
     whyNotMatchedOnTheResourceAlone(subscription.getCriteria()).ifPresent(reason -> {
       String message = Messages.english(Message.SUBSCRIPTION_CRITERIA_JOINED, reason);
       OperationOutcome outcome = ErrorOutcomes.withExpression(
@@ -56,6 +63,34 @@ public class SubscriptionCriteriaRule {
   private static void refuseAuditLogCriteria(Subscription subscription) {
     if (AuditLogPolicy.TYPE.equals(subscription.getCriteria().split("[?/]", 2)[0].trim())) {
       String message = Messages.english(Message.SUBSCRIPTION_AUDIT_LOG);
+      OperationOutcome outcome = ErrorOutcomes.withExpression(
+          ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), "Subscription.criteria");
+      throw new UnprocessableEntityException(message, outcome);
+    }
+  }
+
+  /**
+   * Criteria naming a parameter the server does not answer (storage/DeclaredSearchParameters)
+   * could never match: refused by the parameter's name, as a search with it is, rather than
+   * accepted and never notified.
+   */
+  private void refuseUnansweredParameters(Subscription subscription) {
+    String criteria = subscription.getCriteria().trim();
+    int query = criteria.indexOf('?');
+    if (query < 0 || criteria.startsWith("[")) {
+      return;
+    }
+    String type = criteria.substring(0, query);
+    Set<String> unanswered = new TreeSet<>();
+    for (String pair : criteria.substring(query + 1).split("&")) {
+      String name = pair.split("[=:.]", 2)[0];
+      if (!name.isEmpty() && !name.startsWith("_")
+          && searchParameters.getActiveSearchParam(type, name, SearchParamLookupContextEnum.SEARCH) == null) {
+        unanswered.add(name);
+      }
+    }
+    if (!unanswered.isEmpty()) {
+      String message = Messages.english(Message.SUBSCRIPTION_CRITERIA_UNKNOWN_PARAMETER, String.join(", ", unanswered));
       OperationOutcome outcome = ErrorOutcomes.withExpression(
           ErrorOutcomes.outcome(OperationOutcome.IssueType.NOTSUPPORTED, message), "Subscription.criteria");
       throw new UnprocessableEntityException(message, outcome);

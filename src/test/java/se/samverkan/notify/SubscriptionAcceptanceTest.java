@@ -24,7 +24,7 @@ import se.samverkan.messages.Messages;
 class SubscriptionAcceptanceTest {
 
   private final SubscriptionAcceptance acceptance = new SubscriptionAcceptance(
-      new SubscriptionCriteriaRule(null), new SubscriptionEndpointRule(List.of("http://127.0.0.1:9000"), host -> {
+      new SubscriptionCriteriaRule(null, null), new SubscriptionEndpointRule(List.of("http://127.0.0.1:9000"), host -> {
         throw new java.net.UnknownHostException(host);
       }));
 

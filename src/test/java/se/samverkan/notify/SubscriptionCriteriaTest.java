@@ -120,6 +120,16 @@ class SubscriptionCriteriaTest extends FhirServerTest {
     }
   }
 
+  /** A parameter the server does not index could never match: refused, not accepted and silent. */
+  @Test
+  void criteriaNamingAParameterTheServerDoesNotAnswerAreRefused() {
+    for (String criteria : List.of("Observation?method=x", "Observation?combo-code=x", "Observation?colour=x")) {
+      HttpResponse<String> refused = send("POST", "/Subscription", json(subscription(criteria)), "Authorization", kommun());
+      assertThat(refused.statusCode()).as(criteria + ": " + refused.body()).isEqualTo(422);
+      assertThat(diagnostics(refused)).as(criteria).contains(criteria.substring(12, criteria.indexOf('=')));
+    }
+  }
+
   /** A Subscription as the kommun asked for it, what to do to hear of it, and what the kommun learned. */
   record Trial(String subscription, Runnable trigger, Function<SubscriptionCriteriaTest, String> answer) {}
 
