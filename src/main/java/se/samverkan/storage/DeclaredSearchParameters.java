@@ -17,9 +17,10 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -58,9 +59,15 @@ public final class DeclaredSearchParameters implements ISearchParamRegistry, ISe
 
   /** The declared specification parameters, on the class path beside this class. */
   static final String DECLARED = "declared-search-parameters.txt";
+  /** In the list, the type of a line whose parameters every type that has them is declared with. */
+  static final String EVERY_TYPE = "*";
+  /** The types all of whose parameters HAPI itself searches (NON_DISABLEABLE_SEARCH_PARAMS). */
+  private static final Set<String> HAPI_OWN_TYPES = Set.of("Subscription", "SearchParameter", "Basic");
 
   private final Supplier<SearchParamRegistryImpl> hapiRegistry;
-  private final FhirContext fhirContext;
+  /** The specification's parameters: type → code → canonical URL. */
+  private final Map<String, Map<String, String>> specification;
+  /** The declared codes of each type, those of the '*' line included. */
   private final Map<String, Set<String>> declared;
 
   /** @param hapiRegistry HAPI's registry, asked for when first needed */
@@ -71,13 +78,20 @@ public final class DeclaredSearchParameters implements ISearchParamRegistry, ISe
   DeclaredSearchParameters(Supplier<SearchParamRegistryImpl> hapiRegistry, FhirContext fhirContext,
       Map<String, Set<String>> declared) {
     this.hapiRegistry = Suppliers.memoize(hapiRegistry::get);
-    this.fhirContext = fhirContext;
-    this.declared = Map.copyOf(requireSpecificationParameters(fhirContext, declared));
-  }
-
-  /** The declared parameters by type, sorted (the test of the documented queries reads them too). */
-  public Map<String, Set<String>> declared() {
-    return declared;
+    requireSpecificationParameters(fhirContext, declared);
+    // Decided for every parameter of every search and every write: looked up, not worked out.
+    Map<String, Map<String, String>> urls = new HashMap<>();
+    Map<String, Set<String>> byType = new HashMap<>();
+    for (String type : fhirContext.getResourceTypes()) {
+      Map<String, String> ofType = new HashMap<>();
+      fhirContext.getResourceDefinition(type).getSearchParams().forEach(p -> ofType.put(p.getName(), p.getUri()));
+      urls.put(type, Map.copyOf(ofType));
+      Set<String> names = new HashSet<>(declared.getOrDefault(type, Set.of()));
+      declared.getOrDefault(EVERY_TYPE, Set.of()).stream().filter(ofType::containsKey).forEach(names::add);
+      byType.put(type, Set.copyOf(names));
+    }
+    this.specification = Map.copyOf(urls);
+    this.declared = Map.copyOf(byType);
   }
 
   /** Whether HAPI's parameter of this name is indexed and answered for this type. */
@@ -87,23 +101,11 @@ public final class DeclaredSearchParameters implements ISearchParamRegistry, ISe
         || "url".equals(name) || HAPI_OWN_TYPES.contains(type)) {
       return true;
     }
-    RuntimeSearchParam specification = specificationParameter(type, name);
-    if (specification == null || !Objects.equals(specification.getUri(), param.getUri())) {
-      return true; // a stored SearchParameter's own
+    String specificationUrl = specification.getOrDefault(type, Map.of()).get(name);
+    if (specificationUrl == null || !specificationUrl.equals(param.getUri())) {
+      return true; // a stored SearchParameter's own (HAPI also asks about "Resource": all its own are _)
     }
-    return declared.getOrDefault(type, Set.of()).contains(name) || declared.getOrDefault(EVERY_TYPE, Set.of()).contains(name);
-  }
-
-  /** In the list, the type of a line whose parameters every type that has them is declared with. */
-  static final String EVERY_TYPE = "*";
-
-  /** The types all of whose parameters HAPI itself searches (NON_DISABLEABLE_SEARCH_PARAMS). */
-  private static final Set<String> HAPI_OWN_TYPES = Set.of("Subscription", "SearchParameter", "Basic");
-
-  /** The specification's parameter of this name for a resource type (HAPI also asks for "Resource"'s: none of ours). */
-  private RuntimeSearchParam specificationParameter(String type, String name) {
-    return fhirContext.getResourceTypes().contains(type)
-        ? fhirContext.getResourceDefinition(type).getSearchParam(name) : null;
+    return declared.getOrDefault(type, Set.of()).contains(name);
   }
 
   @Override
