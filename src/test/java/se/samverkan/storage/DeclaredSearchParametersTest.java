@@ -95,6 +95,24 @@ class DeclaredSearchParametersTest extends FhirServerTest {
 
     assertThat(offered).contains("code", "date", "patient", "performer", "value-boolean", "code-value-quantity")
         .doesNotContain("method", "combo-code", "component-code");
+
+    Matcher readme = README_COUNTS.matcher(readme());
+    assertThat(readme.find()).as("README says how many types and parameters /fhir/metadata lists").isTrue();
+    List<CapabilityStatementRestResourceComponent> types = capabilities.getRestFirstRep().getResource();
+    assertThat(Integer.parseInt(readme.group(1))).as("types").isEqualTo(types.size());
+    assertThat(Integer.parseInt(readme.group(2).replace(",", ""))).as("parameters")
+        .isEqualTo(types.stream().mapToInt(t -> t.getSearchParam().size()).sum());
+  }
+
+  private static final Pattern README_COUNTS =
+      Pattern.compile("all (\\d+)\\s+R4 resource types the server stores with the ([\\d,]+) search parameters it answers");
+
+  private static String readme() {
+    try {
+      return Files.readString(Path.of("README.md"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test
