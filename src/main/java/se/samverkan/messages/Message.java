@@ -89,6 +89,9 @@ public enum Message {
   PATCH_JSON_MALFORMED("patch.json-malformed"),
   PATCH_NOT_APPLICABLE("patch.not-applicable"),
   PATCH_XML_UNSUPPORTED("patch.xml-unsupported"),
+  // storage: tags kept in each version (storage.TagsInVersions)
+  META_CHANGED_BY_UPDATE("meta.changed-by-update"),
+  META_READ_WITH_THE_RESOURCE("meta.read-with-the-resource"),
   OPERATION_PARAMETER_WRONG_TYPE("operation.parameter-wrong-type"),
   OPERATION_PARAMETER_WRONG_TYPE_UNNAMED("operation.parameter-wrong-type.unnamed"),
   // server: costly searches (ContainsSearchRefusal, StalledSearches) and the database (errors.DatabaseUnavailable)

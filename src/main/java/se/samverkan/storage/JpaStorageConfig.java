@@ -2,14 +2,16 @@ package se.samverkan.storage;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.esr.ExternallyStoredResourceServiceRegistry;
+import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
-import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.jpa.searchparam.registry.SearchParamRegistryImpl;
 import ca.uhn.fhir.util.IMetaTagSorter;
@@ -68,6 +70,13 @@ public class JpaStorageConfig {
     settings.setAllowContainsSearches(false);
     settings.setHibernateSearchIndexFullText(false);
     settings.setHibernateSearchIndexSearchParams(false);
+    // Tags, profiles and security labels (the owner's tags among them) are kept in each version's
+    // JSON, like every other element, and indexed as the search parameters _tag, _security and
+    // _profile; not in HAPI's tag tables, which every load of a resource had to query again because
+    // a tag could change without a new version (13 % of a kommun's worklist page, 6.7 % of a small
+    // query: docs/performance.md, step 20). A tag now changes with a new version only
+    // (TagsInVersions); databases written before are brought over at start (InlineTagsMigration).
+    settings.setTagStorageMode(JpaStorageSettings.TagStorageModeEnum.INLINE);
     return settings;
   }
 
@@ -77,6 +86,20 @@ public class JpaStorageConfig {
       JpaStorageSettings storageSettings) {
     return new ReferentialIntegrity(
         SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory), fhirContext, storageSettings);
+  }
+
+  /** The meta operations as tags kept in each version allow (JpaStorageSettings above). */
+  @Bean
+  TagsInVersions tagsInVersions() {
+    return new TagsInVersions();
+  }
+
+  /** A database written with tags in HAPI's tag tables is brought over, at start. */
+  @Bean
+  InlineTagsMigration inlineTagsMigration(EntityManagerFactory entityManagerFactory,
+      IHapiTransactionService transactions, DaoRegistry daos, FhirContext fhirContext) {
+    return new InlineTagsMigration(SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
+        transactions, daos, fhirContext);
   }
 
   /**

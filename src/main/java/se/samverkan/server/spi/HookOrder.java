@@ -58,6 +58,15 @@ public final class HookOrder {
   public static final int XML_PATCH_REFUSED = -200;
 
   /**
+   * {@code $meta}, {@code $meta-add} and {@code $meta-delete} are refused with 405
+   * (SERVER_INCOMING_REQUEST_PRE_HANDLED, storage/TagsInVersions) before anything is looked up, and
+   * before the scope rules (AuthorizationInterceptor, 200), which would answer 403 as if a scope
+   * could allow them: tags are part of each stored version, and HAPI's implementations read and
+   * change its tag tables, which are no longer kept.
+   */
+  public static final int META_OPERATIONS_REFUSED = -190;
+
+  /**
    * Hostile values in a resource to be stored (STORAGE_PRESTORAGE_RESOURCE_CREATED, _UPDATED;
    * server/edge/HostileInputInterceptor) are refused first among the storage rules, before any of
    * them encodes the resource; after {@link #AUDIT_NOTES_THE_WRITE}.
