@@ -112,9 +112,9 @@ public class JpaStorageConfig {
   ResultsParsedOnce resultsParsedOnce(StorageProperties storage, FhirContext fhirContext,
       IResourceMetadataExtractorSvc metadata, IJpaStorageResourceParser parser,
       ExternallyStoredResourceServiceRegistry externallyStored, IMetaTagSorter tagSorter,
-      PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
+      PartitionSettings partitions, IPartitionLookupSvc partitionLookup, JpaStorageSettings storageSettings) {
     return new ResultsParsedOnce(storage.parsedVersionsMib() * 1024L * 1024L, fhirContext, metadata, parser,
-        externallyStored, tagSorter, partitions, partitionLookup);
+        externallyStored, tagSorter, partitions, partitionLookup, storageSettings.getTagStorageMode());
   }
 
   /**

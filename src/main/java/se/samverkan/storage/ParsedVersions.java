@@ -4,8 +4,6 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc.ProvenanceDetails;
-import ca.uhn.fhir.jpa.model.dao.JpaPid;
-import ca.uhn.fhir.jpa.model.entity.BaseTag;
 import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader.ResourceLoadResult;
@@ -14,7 +12,6 @@ import ca.uhn.fhir.util.MetaUtil;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,13 +31,13 @@ import org.hl7.fhir.r4.model.Resource;
  * about a hundredth of parsing it.
  *
  * <p>Why it is safe: a stored version's JSON never changes (HAPI writes a new version for every
- * change; history rewrite is off), so the key is the version itself, with its resource's pid and
- * its recorded time, which also tells apart a pid reused after a database was emptied. What can
- * change without a new version is kept out: the tags, security labels and profiles (HAPI keeps them
- * apart from the JSON, and {@code $meta-add} changes them in place) are read from the database for
- * every load, in one query per page as HAPI does, and applied to the copy by HAPI's own code, as are
- * the version's id, time and source. Each load gets its own copy, so nothing a request does to a
- * resource reaches another. Deleted versions, history (which HAPI dresses otherwise), externally
+ * change; history rewrite is off; InlineTagsMigration rewrites older versions once, at start,
+ * before this memory holds anything), and the tags, security labels and profiles are part of it
+ * (JpaStorageConfig: tags stored inline; ResultsParsedOnce keeps no memory otherwise). So the key
+ * is the version itself, with its resource's pid and its recorded time, which also tells apart a
+ * pid reused after a database was emptied. The version's id, time and source, which HAPI keeps
+ * beside the JSON, are applied to the copy by HAPI's own code. Each load gets its own copy, so
+ * nothing a request does to a resource reaches another. Deleted versions, history (which HAPI dresses otherwise), externally
  * stored resources and partitioned databases are loaded by HAPI as before. On several servers over
  * one database each has its own memory, and each is right for the same reasons.
  *
@@ -100,16 +97,14 @@ final class ParsedVersions {
 
   /**
    * Copies of versions parsed before, each dressed as HAPI's loader dresses a version it parses:
-   * id, version, time and source, and the tags the database holds now (read by the caller, for the
-   * whole load at once).
+   * id, version, time and source. Tags, profiles and security labels are in the version's JSON,
+   * so the copy has them already (no list is given: HAPI's tag tables are not read).
    */
-  List<ResourceLoadResult> copies(Map<ResourceHistoryTable, Resource> found, Map<JpaPid, Collection<BaseTag>> tags) {
+  List<ResourceLoadResult> copies(Map<ResourceHistoryTable, Resource> found) {
     List<ResourceLoadResult> loaded = new ArrayList<>(found.size());
     found.forEach((stored, resource) -> {
       Resource copy = resource.copy();
-      // Never null: HAPI replaces the copy's tags, labels and profiles only when given a list.
-      Collection<BaseTag> current = tags.getOrDefault(stored.getPersistentId(), List.of());
-      parser.populateResourceMetadata(stored, false, current, stored.getVersion(), copy);
+      parser.populateResourceMetadata(stored, false, null, stored.getVersion(), copy);
       ProvenanceDetails source = metadata.getProvenanceDetails(stored);
       MetaUtil.populateResourceSource(fhirContext, source.provenanceSourceUri(), source.provenanceRequestId(), copy);
       tagSorter.sort(copy.getMeta());

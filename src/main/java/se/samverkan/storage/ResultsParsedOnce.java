@@ -11,10 +11,9 @@ import ca.uhn.fhir.jpa.dao.IJpaStorageResourceParser;
 import ca.uhn.fhir.jpa.dao.IResourceMetadataExtractorSvc;
 import ca.uhn.fhir.jpa.esr.ExternallyStoredResourceServiceRegistry;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
-import ca.uhn.fhir.jpa.model.dao.JpaPid;
-import ca.uhn.fhir.jpa.model.entity.BaseTag;
 import ca.uhn.fhir.jpa.model.entity.ResourceEncodingEnum;
 import ca.uhn.fhir.jpa.model.entity.ResourceHistoryTable;
+import ca.uhn.fhir.jpa.model.entity.StorageSettings.TagStorageModeEnum;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.jpa.search.BatchResourceLoader;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
@@ -39,23 +38,22 @@ import org.hl7.fhir.r4.model.Resource;
  * consent interceptor judges them (STORAGE_PREACCESS_RESOURCES, JpaPreResourceAccessDetails), and
  * again to answer with those it kept (the first page of a stored search, or a synchronous
  * search's list; SearchBuilder#loadResourcesByPid both times, HAPI 8.8). Each load reads the
- * stored JSON and its tags from the database and parses them into a resource: in the benchmark's
+ * stored JSON from the database and parses it into a resource: in the benchmark's
  * small queries the first load was 8.9 % of the request threads' samples, and the second about as
  * much (issue 20, docs/performance.md step 12).
  *
  * <p>Here the first load of a read request's page is kept, on the request's thread, until the
  * answer's load asks for the same stored version: that load is handed the resource already
  * parsed, once, and parses only the rest. The answer's load still reads from the database which
- * version is current, so a resource changed in between is parsed anew; a version is never changed
- * in place, but tags, which HAPI keeps apart from versions, could be: the answer then shows the
- * tags the access checks judged. Only the first load of a page is kept (this hook forces it,
+ * version is current, so a resource changed in between is parsed anew; a version, its tags
+ * included, is never changed in place. Only the first load of a page is kept (this hook forces it,
  * before any other check of the page reads it), and only in reads (GET, and a search by POST), so
  * a resource a write is about to change is never handed on; what the checks only read, the answer
  * then uses. Resources kept but not asked for again (withheld, or past the first page) are
  * dropped at the end of the request, and a request keeps at most {@link #MAX_KEPT}.
  *
  * <p>What is still to be parsed is looked up first in {@link ParsedVersions}, what earlier loads of
- * any request parsed: a version found there is a copy, dressed with the tags of now (step 18).
+ * any request parsed: a version found there is a copy (step 18).
  */
 @Interceptor(order = HookOrder.RESULTS_PARSED_ONCE)
 public class ResultsParsedOnce extends BatchResourceLoader implements ServerInterceptor {
@@ -77,22 +75,16 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
   private final AtomicLong handedOn = new AtomicLong();
   /** What other requests parsed (step 18); null when turned off, or when the database is partitioned. */
   private final ParsedVersions parsedBefore;
-  private final TagsOncePerLoad tags;
 
   public ResultsParsedOnce(long parsedVersionsBytes, FhirContext fhirContext, IResourceMetadataExtractorSvc metadata,
       IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externallyStored,
-      IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
-    this(parsedVersionsBytes, fhirContext, new TagsOncePerLoad(metadata), parser, externallyStored, tagSorter,
-        partitions, partitionLookup);
-  }
-
-  private ResultsParsedOnce(long parsedVersionsBytes, FhirContext fhirContext, TagsOncePerLoad metadata,
-      IJpaStorageResourceParser parser, ExternallyStoredResourceServiceRegistry externallyStored,
-      IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup) {
+      IMetaTagSorter tagSorter, PartitionSettings partitions, IPartitionLookupSvc partitionLookup,
+      TagStorageModeEnum tagStorage) {
     super(fhirContext, metadata, parser, externallyStored, tagSorter, partitions, partitionLookup);
-    this.tags = metadata;
-    // A partitioned version is dressed with its partition too (BatchResourceLoader, 8.8): not done here.
-    this.parsedBefore = parsedVersionsBytes <= 0 || partitions.isPartitioningEnabled() ? null
+    // A partitioned version is dressed with its partition too (BatchResourceLoader, 8.8), and a
+    // version is complete only with its tags in it: neither is done here.
+    this.parsedBefore = parsedVersionsBytes <= 0 || partitions.isPartitioningEnabled()
+        || tagStorage != TagStorageModeEnum.INLINE ? null
         : new ParsedVersions(parsedVersionsBytes, fhirContext, metadata, parser, tagSorter);
   }
 
@@ -146,20 +138,8 @@ public class ResultsParsedOnce extends BatchResourceLoader implements ServerInte
         toParse.add(version);
       }
     }
-    List<ResourceLoadResult> copies = List.of();
-    List<ResourceLoadResult> parsedNow = List.of();
-    if (remembered.isEmpty()) {
-      parsedNow = toParse.isEmpty() ? List.of() : super.loadResources(toParse, forHistory);
-    } else {
-      // One tag query for the whole load, as HAPI makes it, not one for each half.
-      List<ResourceHistoryTable> both = new ArrayList<>(remembered.keySet());
-      both.addAll(toParse);
-      Map<JpaPid, Collection<BaseTag>> tagsOfBoth = tags.getTagsBatch(both);
-      copies = parsedBefore.copies(remembered, tagsOfBoth);
-      if (!toParse.isEmpty()) {
-        parsedNow = tags.with(tagsOfBoth, () -> super.loadResources(toParse, forHistory));
-      }
-    }
+    List<ResourceLoadResult> copies = remembered.isEmpty() ? List.of() : parsedBefore.copies(remembered);
+    List<ResourceLoadResult> parsedNow = toParse.isEmpty() ? List.of() : super.loadResources(toParse, forHistory);
     loaded.addAll(copies);
     loaded.addAll(parsedNow);
     if (parsedBefore != null && !forHistory) {
