@@ -46,14 +46,16 @@ import se.samverkan.messages.Messages;
  *       The log has its own store since (audit/AuditLog); the retry stays for any other write
  *       that races a delete.
  * </ul>
- * The locks are per server instance, like HAPI's subscription channels (one instance is the
- * supported deployment; see docs/reliability.md).
+ * The locks are per server instance; on PostgreSQL each request also takes its conditions' locks
+ * in the database ({@link ConditionLocksInDatabase}), so that servers sharing one database run
+ * them one after another too (issue 21). The embedded H2 database serves one server only.
  */
 @Interceptor
 public class ConditionalWriteInterceptor implements ServerInterceptor {
 
   static final int MAX_RETRIES = 3;
   private static final String HELD = ConditionalWriteInterceptor.class.getName() + ".held";
+  private static final String HELD_IN_DATABASE = ConditionalWriteInterceptor.class.getName() + ".heldInDatabase";
   private static final long WAIT_SECONDS = 60;
 
   /**
@@ -64,6 +66,12 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
   private final Striped<Lock> locks = Striped.lazyWeakLock(1 << 20);
   /** The threads holding (or taking) a condition's locks: see {@link #heldByCurrentThread}. */
   private final Set<Thread> holders = ConcurrentHashMap.newKeySet();
+  /** The same locks across servers on one database; null on H2. */
+  private final ConditionLocksInDatabase acrossServers;
+
+  public ConditionalWriteInterceptor(ConditionLocksInDatabase acrossServers) {
+    this.acrossServers = acrossServers;
+  }
 
   @Hook(Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED)
   public void lockConditions(RequestDetails request) throws InterruptedException {
@@ -80,10 +88,16 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
       }
       held.add(lock);
     }
+    if (acrossServers != null) {
+      request.getUserData().put(HELD_IN_DATABASE, acrossServers.lock(conditions, WAIT_SECONDS));
+    }
   }
 
   @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.CONDITION_LOCKS_RELEASED)
   public void unlockConditions(RequestDetails request) {
+    if (request.getUserData().remove(HELD_IN_DATABASE) instanceof ConditionLocksInDatabase.Held inDatabase) {
+      inDatabase.close();
+    }
     @SuppressWarnings("unchecked")
     List<Lock> held = (List<Lock>) request.getUserData().remove(HELD);
     if (held != null) {

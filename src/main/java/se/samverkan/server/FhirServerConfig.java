@@ -34,6 +34,8 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
@@ -185,8 +187,16 @@ public class FhirServerConfig {
   }
 
   @Bean
-  public ConditionalWriteInterceptor conditionalWriteInterceptor() {
-    return new ConditionalWriteInterceptor();
+  public ConditionalWriteInterceptor conditionalWriteInterceptor(ObjectProvider<ConditionLocksInDatabase> acrossServers) {
+    return new ConditionalWriteInterceptor(acrossServers.getIfAvailable());
+  }
+
+  /** On PostgreSQL, the conditions' locks across every server on the database (issue 21). */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnExpression("'${spring.datasource.url:}'.startsWith('jdbc:postgresql:')")
+  public ConditionLocksInDatabase conditionLocksInDatabase(DataSourceProperties database) {
+    return new ConditionLocksInDatabase(database.determineUrl(), database.determineUsername(),
+        database.determinePassword());
   }
 
   @Bean

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Which requests run again after losing a race in the database (HAPI's STORAGE_VERSION_CONFLICT). */
 class ConditionalWriteInterceptorTest {
 
-  private final ConditionalWriteInterceptor interceptor = new ConditionalWriteInterceptor();
+  private final ConditionalWriteInterceptor interceptor = new ConditionalWriteInterceptor(null);
 
   @Test
   void aDeleteThatNamesNoVersionRunsAgainAfterRunningIntoTheAuditEventOfTheCallersLastRequest() {
