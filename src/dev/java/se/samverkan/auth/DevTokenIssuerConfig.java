@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
@@ -61,7 +62,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * secure and still starts with no setup: {@code POST /oauth2/token} with the client-credentials
  * grant gives a token for one of the example organizations (application.yaml lists them). It
  * answers only requests from this machine (and refuses to start where it cannot tell), signs with
- * a key made at start-up (tokens die with the process) and says loudly that it is for development.
+ * a key made at start-up (tokens die with the process) unless {@code dev-issuer.key-file} names a
+ * file that replicas share (issue 21), and says loudly that it is for development.
  * It is off as soon as an external issuer is configured.
  */
 @Configuration
@@ -130,8 +132,9 @@ public class DevTokenIssuerConfig {
         .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
         .csrf(csrf -> csrf.ignoringRequestMatchers(issuer.getEndpointsMatcher()))
         .addFilterBefore(new LoopbackOnly(), SecurityContextHolderFilter.class);
-    log.warn("DEVELOPMENT token issuer enabled at /oauth2/token (loopback only, key made at start-up, "
+    log.warn("DEVELOPMENT token issuer enabled at /oauth2/token (loopback only, {}, "
         + "clients {}). Not for production: set spring.security.oauth2.resourceserver.jwt.issuer-uri.",
+        properties.devIssuer().keyFile().isEmpty() ? "key made at start-up" : "key kept in dev-issuer.key-file",
         properties.devIssuer().clients().stream().map(SecurityProperties.Client::id).toList());
     return http.build();
   }
@@ -212,13 +215,18 @@ public class DevTokenIssuerConfig {
   }
 
   @Bean
-  JWKSource<SecurityContext> devIssuerKeys() {
+  JWKSource<SecurityContext> devIssuerKeys(SecurityProperties properties) {
+    String keyFile = properties.devIssuer().keyFile();
+    RSAKey key = keyFile.isEmpty() ? newKey() : SharedKeyFile.readOrMake(Path.of(keyFile), DevTokenIssuerConfig::newKey);
+    return new ImmutableJWKSet<>(new JWKSet(key));
+  }
+
+  private static RSAKey newKey() {
     KeyPair pair = rsaKeyPair();
-    RSAKey key = new RSAKey.Builder((RSAPublicKey) pair.getPublic())
+    return new RSAKey.Builder((RSAPublicKey) pair.getPublic())
         .privateKey((RSAPrivateKey) pair.getPrivate())
         .keyID(UUID.randomUUID().toString())
         .build();
-    return new ImmutableJWKSet<>(new JWKSet(key));
   }
 
   @Bean

@@ -32,7 +32,7 @@ public record SecurityProperties(
   public SecurityProperties {
     tokenEndpoint = tokenEndpoint == null ? "" : tokenEndpoint.trim();
     operationsScope = operationsScope == null || operationsScope.isBlank() ? OPERATIONS_SCOPE : operationsScope.trim();
-    devIssuer = devIssuer == null ? new DevIssuer(true, null, null, null) : devIssuer;
+    devIssuer = devIssuer == null ? new DevIssuer(true, null, null, null, null) : devIssuer;
     emergencyHeader = emergencyHeader == null || emergencyHeader.isBlank() ? EMERGENCY_HEADER : emergencyHeader;
   }
 
@@ -41,12 +41,16 @@ public record SecurityProperties(
    * @param issuer the {@code iss} its tokens carry and the resource server expects
    * @param secret the client secret shared by every development client
    * @param clients one client per example organization (listed in {@code application.yaml})
+   * @param keyFile where the signing key is kept, so that replicas sharing the file accept each
+   *     other's tokens: read if it exists, else made and written there by the first to start;
+   *     blank: a key made at start-up, which dies with the process
    */
   public record DevIssuer(
       @DefaultValue("true") Boolean enabled,
       @DefaultValue(DevIssuer.ISSUER) String issuer,
       @DefaultValue(DevIssuer.SECRET) String secret,
-      List<Client> clients) {
+      List<Client> clients,
+      @DefaultValue("") String keyFile) {
 
     static final String ISSUER = "http://localhost:8080/dev-issuer";
     static final String SECRET = "dev-only";
@@ -55,6 +59,7 @@ public record SecurityProperties(
       issuer = issuer == null || issuer.isBlank() ? ISSUER : issuer;
       secret = secret == null || secret.isBlank() ? SECRET : secret;
       clients = clients == null ? List.of() : List.copyOf(clients);
+      keyFile = keyFile == null ? "" : keyFile.trim();
     }
   }
 

@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import se.samverkan.access.AccessPolicy;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /** The rules that turn admissions, discharges and ED visits into coordination Tasks. */
 @Configuration
@@ -19,7 +20,7 @@ public class CoordinationConfig {
   /** A StorageInterceptor: the rules run on HAPI's subscription pipeline, outside requests. */
   @Bean
   public CoordinationRulesInterceptor coordinationRulesInterceptor(FhirContext fhirContext, DaoRegistry daos,
-      IHapiTransactionService transactions, CoordinationRules rules) {
-    return new CoordinationRulesInterceptor(fhirContext, daos, transactions, rules);
+      IHapiTransactionService transactions, CoordinationRules rules, LocksAcrossServers locks) {
+    return new CoordinationRulesInterceptor(fhirContext, daos, transactions, rules, locks);
   }
 }

@@ -161,9 +161,6 @@ public class CoordinationRules {
   private void add(List<Task> tasks, CoordinationTask kind, Encounter encounter, IBaseResource trigger,
       Reference owner, DateTimeType from, Duration dueAfter) {
     String focus = "Encounter/" + encounter.getIdElement().getIdPart();
-    if (exists(kind, focus, owner.getReference())) {
-      return;
-    }
     Task task = new Task();
     task.getMeta().addProfile(kind.profile);
     task.addIdentifier().setSystem(Vocabulary.COORDINATION_RULE).setValue(kind.code + ":" + focus + ":" + owner.getReference());
@@ -187,13 +184,26 @@ public class CoordinationRules {
     tasks.add(task);
   }
 
-  private boolean exists(CoordinationTask kind, String focus, String owner) {
+  /**
+   * The name under which a Task is created, the same for every server: its identifier, which
+   * names its kind, focus and owner.
+   */
+  public static String lockName(Task task) {
+    return "coordination-task:" + task.getIdentifierFirstRep().getValue();
+  }
+
+  /**
+   * Whether no Task of the same kind, focus and owner is stored yet, written by a rule or by a
+   * journal system. Asked by whoever holds {@link #lockName}, so that two servers handling changes
+   * of the same stay do not both create it.
+   */
+  public boolean isNew(Task task) {
     SearchParameterMap query = SearchParameterMap.newSynchronous()
-        .add(Task.SP_CODE, new TokenParam(Vocabulary.COORDINATION_TASK, kind.code))
-        .add(Task.SP_FOCUS, new ReferenceParam(focus))
-        .add(Task.SP_OWNER, new ReferenceParam(owner));
+        .add(Task.SP_CODE, new TokenParam(Vocabulary.COORDINATION_TASK, task.getCode().getCodingFirstRep().getCode()))
+        .add(Task.SP_FOCUS, new ReferenceParam(task.getFocus().getReference()))
+        .add(Task.SP_OWNER, new ReferenceParam(task.getOwner().getReference()));
     query.setCount(1);
-    return !daos.getResourceDao(Task.class).search(query, new SystemRequestDetails()).isEmpty();
+    return daos.getResourceDao(Task.class).search(query, new SystemRequestDetails()).isEmpty();
   }
 
   private List<CareTeam> activeTeams(Reference patient, Predicate<IBaseResource> seen) {

@@ -3,6 +3,7 @@ package se.samverkan.coordination;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import se.samverkan.server.spi.ChangeConsumer;
+import se.samverkan.server.spi.LocksAcrossServers;
 import se.samverkan.server.spi.StorageInterceptor;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
@@ -25,7 +26,8 @@ import org.springframework.transaction.annotation.Propagation;
  * rule sees a whole transaction bundle (the hospital's own inskrivningsmeddelande sent with the
  * admission prevents a duplicate) and a change committed just before a crash is still handled
  * after the restart. The Tasks are stored in a transaction of their own: a rule that fails is
- * logged and never undoes the clinical write. Created Tasks flow through the same pipeline, so
+ * logged and never undoes the clinical write. Each Task is created once, also when servers
+ * sharing the database handle changes of the same stay at the same time (issue 21). Created Tasks flow through the same pipeline, so
  * {@code Task?owner=…} subscribers hear of them.
  *
  * <p>As a {@link ChangeConsumer} it keeps in the pipeline exactly the changes {@link #applyRules}
@@ -40,9 +42,11 @@ public class CoordinationRulesInterceptor implements StorageInterceptor, ChangeC
   private final DaoRegistry daos;
   private final IHapiTransactionService transactions;
   private final CoordinationRules rules;
+  private final LocksAcrossServers locks;
 
   public CoordinationRulesInterceptor(FhirContext fhirContext, DaoRegistry daos, IHapiTransactionService transactions,
-      CoordinationRules rules) {
+      CoordinationRules rules, LocksAcrossServers locks) {
+    this.locks = locks;
     this.fhirContext = fhirContext;
     this.daos = daos;
     this.transactions = transactions;
@@ -67,12 +71,18 @@ public class CoordinationRulesInterceptor implements StorageInterceptor, ChangeC
     }
     try {
       Runnable createTasks = () -> {
-        List<Task> tasks = rules.tasksFor(changed);
-        for (Task task : tasks) {
-          daos.getResourceDao(Task.class).create(task, new SystemRequestDetails());
+        int created = 0;
+        for (Task task : rules.tasksFor(changed)) {
+          // Held until this transaction commits: another server (or thread) handling a change of
+          // the same stay waits, then finds this Task stored.
+          locks.untilTransactionEnds(CoordinationRules.lockName(task));
+          if (rules.isNew(task)) {
+            daos.getResourceDao(Task.class).create(task, new SystemRequestDetails());
+            created++;
+          }
         }
-        if (!tasks.isEmpty()) {
-          log.info("{} coordination task(s) created for {}", tasks.size(), changed.getIdElement().toUnqualifiedVersionless());
+        if (created > 0) {
+          log.info("{} coordination task(s) created for {}", created, changed.getIdElement().toUnqualifiedVersionless());
         }
       };
       transactions.withSystemRequest().withPropagation(Propagation.REQUIRES_NEW).execute(createTasks);

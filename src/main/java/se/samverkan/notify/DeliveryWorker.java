@@ -7,12 +7,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +17,7 @@ import org.hl7.fhir.r4.model.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /**
  * Delivers what the {@link NotificationOutbox} holds, oldest first, one subscription's
@@ -31,11 +27,15 @@ import org.springframework.context.SmartLifecycle;
  * {@code Subscription.error} says so — the reason (status code, exception, address) goes to the log
  * only. Retries go on at the longest wait; the first success sets the
  * Subscription {@code active} again. Logs name subscriptions and counts only, never content.
+ * With several replicas on one database, each subscription is delivered by one of them at a time
+ * ({@link #deliverDue()}), so its notifications stay in order.
  */
 public class DeliveryWorker implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
   private static final int BATCH = 200;
+  /** The lock name of one subscription's delivery. */
+  static final String LOCK_PREFIX = "notification-delivery:Subscription/";
 
   private final NotificationOutbox outbox;
   private final NotificationSender sender;
@@ -43,10 +43,12 @@ public class DeliveryWorker implements SmartLifecycle {
   private final NotifyProperties properties;
   private final Supplier<String> baseUrl;
   private final Clock clock;
+  private final LocksAcrossServers locks;
   private ScheduledExecutorService executor;
 
   public DeliveryWorker(NotificationOutbox outbox, NotificationSender sender, DaoRegistry daos,
-      NotifyProperties properties, Supplier<String> baseUrl, Clock clock) {
+      NotifyProperties properties, Supplier<String> baseUrl, Clock clock, LocksAcrossServers locks) {
+    this.locks = locks;
     this.outbox = outbox;
     this.sender = sender;
     this.daos = daos;
@@ -93,38 +95,43 @@ public class DeliveryWorker implements SmartLifecycle {
     }
   }
 
-  /** One pass over the notifications that are due. */
+  /**
+   * One pass over the subscriptions with notifications due. Each replica runs a worker; a
+   * subscription is delivered by one worker at a time, which holds its name among the
+   * {@link LocksAcrossServers} and reads its queue only once it holds it. A row claim alone (SELECT
+   * … FOR UPDATE SKIP LOCKED) would let a second replica take the next notification of a
+   * subscription while the first is still sending the one before, out of order.
+   */
   void deliverDue() {
-    List<NotificationOutbox.Pending> due = outbox.due(BATCH);
-    Map<String, Optional<Subscription>> subscriptions = new HashMap<>();
-    Set<String> heldBack = new HashSet<>();
-    for (NotificationOutbox.Pending notification : due) {
-      String subscriptionId = notification.subscriptionId();
-      if (heldBack.contains(subscriptionId)) {
-        continue;
-      }
-      Optional<Subscription> subscription = subscriptions.computeIfAbsent(subscriptionId, this::read);
-      if (subscription.isEmpty() || subscription.get().getStatus() == Subscription.SubscriptionStatus.OFF) {
-        int discarded = outbox.discard(subscriptionId);
-        log.info("Subscription/{} is deleted or off: {} undelivered notification(s) dropped", subscriptionId, discarded);
-        heldBack.add(subscriptionId);
-        continue;
-      }
+    for (String subscriptionId : outbox.dueSubscriptions(BATCH)) {
+      locks.ifFree(LOCK_PREFIX + subscriptionId, () -> deliverDue(subscriptionId));
+    }
+  }
+
+  /** One subscription's due notifications, in order, until one fails. */
+  private void deliverDue(String subscriptionId) {
+    Optional<Subscription> subscription = read(subscriptionId);
+    if (subscription.isEmpty() || subscription.get().getStatus() == Subscription.SubscriptionStatus.OFF) {
+      int discarded = outbox.discard(subscriptionId);
+      log.info("Subscription/{} is deleted or off: {} undelivered notification(s) dropped", subscriptionId, discarded);
+      return;
+    }
+    for (NotificationOutbox.Pending notification : outbox.due(subscriptionId, BATCH)) {
       NotificationSender.Result result = sender.send(subscription.get(), notification, baseUrl.get());
       if (result.delivered()) {
         outbox.delivered(notification.id());
         if (subscription.get().getStatus() == Subscription.SubscriptionStatus.ERROR) {
-          subscriptions.put(subscriptionId, Optional.of(recovered(subscriptionId)));
+          subscription = Optional.of(recovered(subscriptionId));
         }
       } else {
         int failures = notification.attempts() + 1;
         outbox.failed(notification, result.error(), properties.backoff(failures));
-        heldBack.add(subscriptionId);
         log.info("Notification for Subscription/{} failed (attempt {}): {}", subscriptionId, failures, result.error());
         if (failures >= properties.failingAfter()
             && subscription.get().getStatus() == Subscription.SubscriptionStatus.ACTIVE) {
           failing(subscriptionId, failures, result.error());
         }
+        return;
       }
     }
   }

@@ -41,12 +41,26 @@ public class NotificationOutbox {
         UUID.randomUUID().toString(), subscriptionId, focus, operation, now, now);
   }
 
-  /** Notifications whose next attempt is due, oldest first. */
-  public List<Pending> due(int limit) {
-    return jdbc.query("SELECT ID, EVENT_ID, SUBSCRIPTION_ID, FOCUS, OPERATION, CREATED_MILLIS, ATTEMPTS"
-            + " FROM SV_NOTIFICATION WHERE NEXT_ATTEMPT_MILLIS <= ? ORDER BY ID",
+  /**
+   * The subscriptions with a notification due, the one waiting longest first.
+   */
+  public List<String> dueSubscriptions(int limit) {
+    return jdbc.query("SELECT SUBSCRIPTION_ID FROM SV_NOTIFICATION WHERE NEXT_ATTEMPT_MILLIS <= ?"
+            + " GROUP BY SUBSCRIPTION_ID ORDER BY MIN(ID)",
         ps -> {
           ps.setLong(1, clock.millis());
+          ps.setMaxRows(limit);
+        },
+        (rs, row) -> rs.getString(1));
+  }
+
+  /** One subscription's notifications whose next attempt is due, oldest first. */
+  public List<Pending> due(String subscriptionId, int limit) {
+    return jdbc.query("SELECT ID, EVENT_ID, SUBSCRIPTION_ID, FOCUS, OPERATION, CREATED_MILLIS, ATTEMPTS"
+            + " FROM SV_NOTIFICATION WHERE SUBSCRIPTION_ID = ? AND NEXT_ATTEMPT_MILLIS <= ? ORDER BY ID",
+        ps -> {
+          ps.setString(1, subscriptionId);
+          ps.setLong(2, clock.millis());
           ps.setMaxRows(limit);
         },
         (rs, row) -> new Pending(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),

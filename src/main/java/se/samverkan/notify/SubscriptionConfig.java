@@ -32,6 +32,7 @@ import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import se.samverkan.access.AccessPolicy;
 import se.samverkan.server.spi.ChangeConsumer;
 import se.samverkan.server.spi.FhirServerProperties;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /**
  * Rest-hook subscriptions (docs/notifications.md). HAPI validates Subscriptions, records every
@@ -109,8 +110,9 @@ public class SubscriptionConfig {
 
   @Bean
   public DeliveryWorker deliveryWorker(NotificationOutbox outbox, NotificationSender sender, DaoRegistry daos,
-      NotifyProperties properties, FhirServerProperties server, Environment environment) {
-    return new DeliveryWorker(outbox, sender, daos, properties, () -> baseUrl(server, environment), Clock.systemUTC());
+      NotifyProperties properties, FhirServerProperties server, Environment environment, LocksAcrossServers locks) {
+    return new DeliveryWorker(outbox, sender, daos, properties, () -> baseUrl(server, environment), Clock.systemUTC(),
+        locks);
   }
 
   /** Links in notifications: the public base URL, else this server on localhost. */

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.core.io.ClassPathResource;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /**
  * Installs Samverkan's FHIR package (built from {@code profiles/} by Maven, on the classpath) into
@@ -37,12 +38,14 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
   public static final String PACKAGE_NAME = "se.samverkan.fhir";
   public static final String CLASSPATH_LOCATION = "fhir-package/" + PACKAGE_NAME + ".tgz";
   private static final Logger log = LoggerFactory.getLogger(FhirPackageInstaller.class);
+  static final String LOCK_NAME = "startup:fhir-package";
 
   private final IPackageInstallerSvc installer;
   private final IHapiPackageCacheManager packageCache;
   private final JobDefinitionRegistry jobDefinitions;
   private final List<JobDefinition<?>> jobs;
   private final ISearchParamRegistry searchParamRegistry;
+  private final LocksAcrossServers locks;
   private final byte[] contents;
   private final NpmPackage npmPackage;
 
@@ -51,8 +54,9 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
       IHapiPackageCacheManager packageCache,
       JobDefinitionRegistry jobDefinitions,
       List<JobDefinition<?>> jobs,
-      ISearchParamRegistry searchParamRegistry) {
-    this(installer, packageCache, jobDefinitions, jobs, searchParamRegistry, read());
+      ISearchParamRegistry searchParamRegistry,
+      LocksAcrossServers locks) {
+    this(installer, packageCache, jobDefinitions, jobs, searchParamRegistry, locks, read());
   }
 
   /** With the package given as bytes (tests: an older version to upgrade from). */
@@ -62,7 +66,9 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
       JobDefinitionRegistry jobDefinitions,
       List<JobDefinition<?>> jobs,
       ISearchParamRegistry searchParamRegistry,
+      LocksAcrossServers locks,
       byte[] contents) {
+    this.locks = locks;
     this.installer = installer;
     this.packageCache = packageCache;
     this.jobDefinitions = jobDefinitions;
@@ -76,8 +82,18 @@ public class FhirPackageInstaller implements SmartInitializingSingleton {
     }
   }
 
+  /**
+   * One server at a time: HAPI checks for the package and then stores it, without a lock, and two
+   * replicas starting together would otherwise both store it, the second failing on HAPI's unique
+   * index (IDX_PACK_ID) or storing each conformance resource twice. The server that comes second
+   * finds the package installed and unchanged.
+   */
   @Override
   public void afterSingletonsInstantiated() {
+    locks.alone(LOCK_NAME, this::install);
+  }
+
+  private void install() {
     PackageInstallationSpec spec =
         new PackageInstallationSpec()
             .setName(name())

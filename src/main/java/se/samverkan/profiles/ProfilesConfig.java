@@ -21,6 +21,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /** Samverkan's profiles: the package, its installation, validation and enforcement on write. */
 @Configuration
@@ -32,8 +33,9 @@ public class ProfilesConfig {
       IHapiPackageCacheManager packageCache,
       JobDefinitionRegistry jobDefinitions,
       List<JobDefinition<?>> jobs,
-      ISearchParamRegistry searchParamRegistry) {
-    return new FhirPackageInstaller(installer, packageCache, jobDefinitions, jobs, searchParamRegistry);
+      ISearchParamRegistry searchParamRegistry,
+      LocksAcrossServers locks) {
+    return new FhirPackageInstaller(installer, packageCache, jobDefinitions, jobs, searchParamRegistry, locks);
   }
 
   @Bean

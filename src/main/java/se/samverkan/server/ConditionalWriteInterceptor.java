@@ -47,7 +47,7 @@ import se.samverkan.messages.Messages;
  *       that races a delete.
  * </ul>
  * The locks are per server instance; on PostgreSQL each request also takes its conditions' locks
- * in the database ({@link ConditionLocksInDatabase}), so that servers sharing one database run
+ * in the database ({@link LocksInDatabase}), so that servers sharing one database run
  * them one after another too (issue 21). The embedded H2 database serves one server only.
  */
 @Interceptor
@@ -67,9 +67,9 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
   /** The threads holding (or taking) a condition's locks: see {@link #heldByCurrentThread}. */
   private final Set<Thread> holders = ConcurrentHashMap.newKeySet();
   /** The same locks across servers on one database; null on H2. */
-  private final ConditionLocksInDatabase acrossServers;
+  private final LocksInDatabase acrossServers;
 
-  public ConditionalWriteInterceptor(ConditionLocksInDatabase acrossServers) {
+  public ConditionalWriteInterceptor(LocksInDatabase acrossServers) {
     this.acrossServers = acrossServers;
   }
 
@@ -95,7 +95,7 @@ public class ConditionalWriteInterceptor implements ServerInterceptor {
 
   @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED, order = HookOrder.CONDITION_LOCKS_RELEASED)
   public void unlockConditions(RequestDetails request) {
-    if (request.getUserData().remove(HELD_IN_DATABASE) instanceof ConditionLocksInDatabase.Held inDatabase) {
+    if (request.getUserData().remove(HELD_IN_DATABASE) instanceof LocksInDatabase.Held inDatabase) {
       inDatabase.close();
     }
     @SuppressWarnings("unchecked")

@@ -1,6 +1,7 @@
 package se.samverkan.server;
 
 import se.samverkan.server.spi.FhirServerProperties;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 import se.samverkan.server.spi.ServerInterceptor;
 
@@ -34,8 +35,8 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
+import javax.sql.DataSource;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
@@ -187,16 +188,23 @@ public class FhirServerConfig {
   }
 
   @Bean
-  public ConditionalWriteInterceptor conditionalWriteInterceptor(ObjectProvider<ConditionLocksInDatabase> acrossServers) {
-    return new ConditionalWriteInterceptor(acrossServers.getIfAvailable());
+  public ConditionalWriteInterceptor conditionalWriteInterceptor(LocksAcrossServers locks) {
+    return new ConditionalWriteInterceptor(locks instanceof LocksInDatabase inDatabase ? inDatabase : null);
   }
 
-  /** On PostgreSQL, the conditions' locks across every server on the database (issue 21). */
-  @Bean(destroyMethod = "close")
-  @ConditionalOnExpression("'${spring.datasource.url:}'.startsWith('jdbc:postgresql:')")
-  public ConditionLocksInDatabase conditionLocksInDatabase(DataSourceProperties database) {
-    return new ConditionLocksInDatabase(database.determineUrl(), database.determineUsername(),
-        database.determinePassword());
+  /**
+   * What must happen once, or one at a time, across every server on the database (issue 21): on
+   * PostgreSQL advisory locks, on the embedded H2 database (one server) locks in this process.
+   * Static: storage and the profiles take them while HAPI is still being made, before this
+   * configuration's own dependencies can be.
+   */
+  @Bean
+  public static LocksAcrossServers locksAcrossServers(DataSourceProperties database, DataSource dataSource) {
+    if (database.determineUrl().startsWith("jdbc:postgresql:")) {
+      return new LocksInDatabase(database.determineUrl(), database.determineUsername(), database.determinePassword(),
+          dataSource);
+    }
+    return new LocksInProcess();
   }
 
   @Bean

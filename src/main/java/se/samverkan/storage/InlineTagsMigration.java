@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.transaction.annotation.Propagation;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /**
  * Brings a database written while HAPI kept tags in tables of their own (its default,
@@ -52,18 +53,26 @@ public class InlineTagsMigration implements SmartInitializingSingleton {
   private final IHapiTransactionService transactions;
   private final DaoRegistry daos;
   private final FhirContext fhirContext;
+  private final LocksAcrossServers locks;
 
   InlineTagsMigration(EntityManager entities, IHapiTransactionService transactions, DaoRegistry daos,
-      FhirContext fhirContext) {
+      FhirContext fhirContext, LocksAcrossServers locks) {
+    this.locks = locks;
     this.entities = entities;
     this.transactions = transactions;
     this.daos = daos;
     this.fhirContext = fhirContext;
   }
 
+  /**
+   * One server at a time (issue 21): replicas starting together would otherwise move the same
+   * batch twice. The one that comes second finds nothing left to move.
+   */
   @Override
   public void afterSingletonsInstantiated() {
-    int moved = run();
+    int[] counted = new int[1];
+    locks.alone("startup:inline-tags", () -> counted[0] = run());
+    int moved = counted[0];
     if (moved > 0) {
       log.info("Wrote the tags of {} stored versions into their JSON (tags are kept in each version now)", moved);
     }

@@ -15,6 +15,8 @@ import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.partition.IPartitionLookupSvc;
 import ca.uhn.fhir.jpa.searchparam.registry.SearchParamRegistryImpl;
 import ca.uhn.fhir.util.IMetaTagSorter;
+import ca.uhn.fhir.jpa.cache.IResourceChangeListenerRegistry;
+import ca.uhn.fhir.jpa.cache.ResourceChangeListenerRegistryImpl;
 import jakarta.persistence.EntityManagerFactory;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,6 +32,7 @@ import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /**
  * The JPA side of HAPI: storage settings, the entity manager factory over Spring Boot's
@@ -55,7 +58,13 @@ public class JpaStorageConfig {
     // A coordination nurse who just wrote a Task must find it: no reuse of cached search results.
     settings.setReuseCachedSearchResultsForMillis(null);
     // Our value sets are small and validated in memory; HAPI's scheduled pre-expansion adds nothing.
+    // The scheduled task is switched off too: it runs whatever the line above says, and it is the
+    // one job HAPI 8.8 schedules as "clustered" that is unsafe on several replicas at once (it takes
+    // a ValueSet to expand without a row lock; two replicas collide on IDX_VS_CONCEPT_CSCD). HAPI's
+    // clustered scheduler keeps its jobs in memory, so every replica runs every one of them
+    // (docs/reliability.md, "Running several replicas").
     settings.setPreExpandValueSets(false);
+    settings.setEnableTaskPreExpandValueSets(false);
     // A new SearchParameter starts a REINDEX job so that data stored before it is found by it.
     // Without fast tracking each step of a small job waits for the once-a-minute maintenance
     // pass; with it a reindex of a few thousand resources finishes in seconds.
@@ -94,12 +103,22 @@ public class JpaStorageConfig {
     return new TagsInVersions();
   }
 
+  /** What another replica stored reaches this one's Subscription and SearchParameter registries. */
+  @Bean
+  CachesFollowOtherServers cachesFollowOtherServers(IResourceChangeListenerRegistry caches, StorageProperties properties) {
+    if (!(caches instanceof ResourceChangeListenerRegistryImpl registry)) {
+      throw new IllegalStateException("HAPI's resource change caches are not the registry this HAPI version had: "
+          + caches.getClass().getName());
+    }
+    return new CachesFollowOtherServers(registry, properties.cacheRefresh());
+  }
+
   /** A database written with tags in HAPI's tag tables is brought over, at start. */
   @Bean
   InlineTagsMigration inlineTagsMigration(EntityManagerFactory entityManagerFactory,
-      IHapiTransactionService transactions, DaoRegistry daos, FhirContext fhirContext) {
+      IHapiTransactionService transactions, DaoRegistry daos, FhirContext fhirContext, LocksAcrossServers locks) {
     return new InlineTagsMigration(SharedEntityManagerCreator.createSharedEntityManager(entityManagerFactory),
-        transactions, daos, fhirContext);
+        transactions, daos, fhirContext, locks);
   }
 
   /**

@@ -76,6 +76,13 @@ public final class SchemaMigration {
       "CREATE INDEX IF NOT EXISTS IDX_SV_NOTIFICATION_DUE ON SV_NOTIFICATION (NEXT_ATTEMPT_MILLIS)");
 
   /**
+   * One subscription's queue, in order: the delivery worker of each replica takes one subscription
+   * at a time (notify/DeliveryWorker, issue 21).
+   */
+  static final List<String> NOTIFICATION_QUEUE_INDEX_DDL = List.of(
+      "CREATE INDEX IF NOT EXISTS IDX_SV_NOTIFICATION_SUBSCRIPTION ON SV_NOTIFICATION (SUBSCRIPTION_ID, ID)");
+
+  /**
    * The audit journal: append-only, one row a request, written before the answer is sent and
    * removed in the transaction that stores it as an AuditEvent. {@code EVENT} is the AuditEvent's
    * JSON; a VARCHAR without length is unbounded in PostgreSQL and up to 10^9 characters in H2.
@@ -182,7 +189,10 @@ public final class SchemaMigration {
     ExecuteRawSqlTask auditLog = new ExecuteRawSqlTask("1", "20261207.2");
     auditLog.setDescription("Audit log " + AUDIT_LOG_TABLE + " and " + AUDIT_LOG_KEY_TABLE);
     AUDIT_LOG_TABLE_DDL.forEach(auditLog::addSql);
-    return List.of(outbox, auditJournal, linkStatistics, auditLog);
+    ExecuteRawSqlTask queueIndex = new ExecuteRawSqlTask("1", "20261207.3");
+    queueIndex.setDescription("Index of " + NOTIFICATION_TABLE + " by subscription");
+    NOTIFICATION_QUEUE_INDEX_DDL.forEach(queueIndex::addSql);
+    return List.of(outbox, auditJournal, linkStatistics, auditLog, queueIndex);
   }
 
   /**

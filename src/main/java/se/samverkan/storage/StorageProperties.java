@@ -1,5 +1,6 @@
 package se.samverkan.storage;
 
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -14,11 +15,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param allowDelete whether clients may delete resources (history stays; nothing is expunged)
  * @param parsedVersionsMib heap, in MiB (an estimate), for stored versions kept parsed across
  *     requests so that a version read again is copied instead of parsed (ParsedVersions); 0 turns it off
+ * @param cacheRefresh how often the active Subscriptions and SearchParameters this server holds in
+ *     memory are compared with the database, so that what another replica stored is seen
+ *     (CachesFollowOtherServers); 0 leaves it to HAPI, once a minute
  */
 @ConfigurationProperties("samverkan.storage")
 public record StorageProperties(
     @DefaultValue("migrate") SchemaMode schema, @DefaultValue("true") Boolean allowDelete,
-    @DefaultValue("64") Integer parsedVersionsMib) {
+    @DefaultValue("64") Integer parsedVersionsMib, @DefaultValue("5s") Duration cacheRefresh) {
 
   public enum SchemaMode {
     MIGRATE,

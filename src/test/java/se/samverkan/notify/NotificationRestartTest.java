@@ -56,7 +56,7 @@ class NotificationRestartTest {
       failedBeforeStop = (IdType) client.create().resource(goal(patient)).execute().getId();
       NotificationOutbox outbox = first.getBean(NotificationOutbox.class);
       await().atMost(Duration.ofSeconds(30)).until(() -> outbox.pending(subscriptionId) == 1);
-      await().atMost(Duration.ofSeconds(10)).until(() -> outbox.due(100).isEmpty()); // attempted, waiting to retry
+      await().atMost(Duration.ofSeconds(10)).until(() -> outbox.dueSubscriptions(100).isEmpty()); // attempted, waiting to retry
 
       writtenJustBeforeStop = (IdType) client.create().resource(goal(patient)).execute().getId();
     }

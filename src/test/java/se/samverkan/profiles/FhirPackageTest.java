@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.StructureDefinition;
 import org.hl7.fhir.utilities.npm.NpmPackage;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import se.samverkan.server.spi.LocksAcrossServers;
 import se.samverkan.support.FhirServerTest;
 
 /** The package is built, installed at start-up, offered for download and announced. */
@@ -34,6 +35,7 @@ class FhirPackageTest extends FhirServerTest {
   @Autowired private JobDefinitionRegistry jobDefinitions;
   @Autowired private List<JobDefinition<?>> jobs;
   @Autowired private ISearchParamRegistry searchParamRegistry;
+  @Autowired private LocksAcrossServers locks;
 
   @Test
   void thePackageCanBeDownloadedAndIsAValidNpmPackage() throws Exception {
@@ -83,7 +85,7 @@ class FhirPackageTest extends FhirServerTest {
     // A server whose database holds an older version of the package, as every server deployed
     // before this version does.
     byte[] older = new FhirPackageBuilder().build(Path.of("profiles"), "0.1.0");
-    new FhirPackageInstaller(packageInstaller, packageCache, jobDefinitions, jobs, searchParamRegistry, older)
+    new FhirPackageInstaller(packageInstaller, packageCache, jobDefinitions, jobs, searchParamRegistry, locks, older)
         .afterSingletonsInstantiated();
     assertThat(storedPatientProfiles()).extracting(StructureDefinition::getVersion).containsExactly("0.1.0");
 

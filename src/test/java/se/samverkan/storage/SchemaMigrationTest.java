@@ -7,6 +7,7 @@ import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -102,8 +103,8 @@ class SchemaMigrationTest {
   @Test
   void theReadmeGivesOperatorsTheStatementsTheSchemaStepRuns() throws IOException {
     String readme = oneLine(readmeStatements());
-    assertThat(java.util.stream.Stream.concat(SchemaMigration.NOTIFICATION_TABLE_DDL.stream(),
-            SchemaMigration.AUDIT_LOG_TABLE_DDL.stream()).toList())
+    assertThat(java.util.stream.Stream.of(SchemaMigration.NOTIFICATION_TABLE_DDL,
+            SchemaMigration.NOTIFICATION_QUEUE_INDEX_DDL, SchemaMigration.AUDIT_LOG_TABLE_DDL).flatMap(List::stream).toList())
         .allSatisfy(statement -> assertThat(readme).contains(oneLine(statement) + ";"));
     String postgresOnly = oneLine(readmeStatements(2));
     assertThat(SchemaMigration.POSTGRES_LINK_STATISTICS)

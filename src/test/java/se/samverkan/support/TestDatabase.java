@@ -45,8 +45,12 @@ public final class TestDatabase implements ExecutionCondition {
    * database another run has only just created; the random part keeps two runs started in the
    * same second apart. Lower-case letters, digits and underscores only: a plain identifier.
    */
-  static final String PG_DATABASE = "samverkan_test_" + (System.currentTimeMillis() / 1000) + "_"
-      + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
+  static final String PG_DATABASE = newName();
+
+  private static String newName() {
+    return "samverkan_test_" + (System.currentTimeMillis() / 1000) + "_"
+        + Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
+  }
 
   /** Names this class gives its databases; group 1 is the creation time in epoch seconds. */
   private static final Pattern OURS = Pattern.compile("samverkan_test_(\\d{10})_[0-9a-z]{1,6}");
@@ -82,6 +86,52 @@ public final class TestDatabase implements ExecutionCondition {
       return ConditionEvaluationResult.disabled(message);
     }
     return ConditionEvaluationResult.enabled("PostgreSQL at " + PG_SERVER);
+  }
+
+  /**
+   * A PostgreSQL database of its own, for tests that start servers of their own (two replicas),
+   * named and dropped as this JVM's database is. Its JDBC URL.
+   */
+  public static synchronized String newPostgresDatabase() {
+    String name = newName();
+    try (Connection connection = DriverManager.getConnection(PG_SERVER + "postgres", PG_USER, PG_PASSWORD);
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("Cannot create a PostgreSQL database at " + PG_SERVER + ": " + e.getMessage(), e);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> drop(name), "drop " + name));
+    return PG_SERVER + name;
+  }
+
+  public static String postgresUser() {
+    return PG_USER;
+  }
+
+  public static String postgresPassword() {
+    return PG_PASSWORD;
+  }
+
+  /**
+   * For tests that need PostgreSQL whichever database the suite runs on (servers of their own on
+   * a database of their own): fails the run when none is reachable under {@code CI=true}, as the
+   * PostgreSQL run does, and is skipped elsewhere with a message saying how to get one.
+   */
+  public static final class PostgresReachable implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      try (Connection connection = DriverManager.getConnection(PG_SERVER + "postgres", PG_USER, PG_PASSWORD)) {
+        return ConditionEvaluationResult.enabled("PostgreSQL at " + PG_SERVER);
+      } catch (SQLException e) {
+        String message = "PostgreSQL is not reachable at " + PG_SERVER + " as " + PG_USER + " (" + e.getMessage()
+            + "). Run .ci/run, which starts one, or set SAMVERKAN_TEST_PG_SERVER/_USER/_PASSWORD.";
+        if (postgresRequired()) {
+          throw new IllegalStateException(message);
+        }
+        System.err.println("SKIPPED: " + message);
+        return ConditionEvaluationResult.disabled(message);
+      }
+    }
   }
 
   private static synchronized boolean recreatePostgresDatabase() {
@@ -138,13 +188,17 @@ public final class TestDatabase implements ExecutionCondition {
    * (FORCE), which ends any connection left. Failure is ignored: a later run drops the leftover.
    */
   private static void dropOwnDatabase() {
+    drop(PG_DATABASE);
+  }
+
+  private static void drop(String database) {
     try (Connection connection =
             DriverManager.getConnection(PG_SERVER + "postgres", PG_USER, PG_PASSWORD);
         Statement statement = connection.createStatement()) {
       try {
-        statement.execute("DROP DATABASE IF EXISTS " + PG_DATABASE);
+        statement.execute("DROP DATABASE IF EXISTS " + database);
       } catch (SQLException stillConnected) {
-        statement.execute("DROP DATABASE IF EXISTS " + PG_DATABASE + " WITH (FORCE)");
+        statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
       }
     } catch (SQLException e) {
       // Best effort only; see dropLeftovers.

@@ -7,18 +7,25 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
+import java.util.List;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import se.samverkan.messages.Message;
 import se.samverkan.messages.Messages;
+import se.samverkan.server.spi.LocksAcrossServers;
 
 /**
- * The locks of {@link ConditionalWriteInterceptor} across every server on one PostgreSQL database:
- * one PostgreSQL advisory lock for each condition, keyed by a 64-bit hash of it, held by a
- * database session of its own until the request has committed. Two servers behind a load balancer
+ * Locks across every server on one PostgreSQL database: PostgreSQL advisory locks, keyed by a
+ * 64-bit hash of a name. They serve the {@link LocksAcrossServers} of every feature (issue 21) and,
+ * first, the locks of {@link ConditionalWriteInterceptor}: one advisory lock for each condition,
+ * held by a database session of its own until the request has committed. Two servers behind a load balancer
  * then run requests with the same condition one after another, as one server runs them with its
  * in-process locks (which stay, in front of these: a server's own requests wait in memory, not on
  * the database).
@@ -36,18 +43,25 @@ import se.samverkan.messages.Messages;
  * sessions, and PostgreSQL releases their locks. A connection that cannot be cleaned is closed, never
  * handed back with a lock held.
  */
-public final class ConditionLocksInDatabase implements AutoCloseable {
+public final class LocksInDatabase implements LocksAcrossServers, AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(ConditionLocksInDatabase.class);
+  private static final Logger log = LoggerFactory.getLogger(LocksInDatabase.class);
 
   /** Sessions for locks; more requests than this with conditions at once wait for one. */
   static final int SESSIONS = 8;
 
   private final HikariDataSource sessions;
+  /** HAPI's database, whose transactions {@link #untilTransactionEnds} joins. */
+  private final JdbcTemplate transactional;
 
-  public ConditionLocksInDatabase(String url, String user, String password) {
+  /**
+   * @param transactional the server's own DataSource: a lock until the transaction ends is taken
+   *     on the connection of the transaction running (JpaTransactionManager exposes it)
+   */
+  public LocksInDatabase(String url, String user, String password, DataSource transactional) {
+    this.transactional = new JdbcTemplate(transactional);
     HikariConfig config = new HikariConfig();
-    config.setPoolName("samverkan-condition-locks");
+    config.setPoolName("samverkan-locks");
     config.setJdbcUrl(url);
     config.setUsername(user);
     config.setPassword(password);
@@ -79,11 +93,12 @@ public final class ConditionLocksInDatabase implements AutoCloseable {
   }
 
   /**
-   * Takes every condition's lock, waiting at most {@code waitSeconds} in all for each; a condition
-   * still held by another request after that is refused with 409, as a busy in-process lock is.
+   * Takes every condition's lock, waiting at most {@code waitSeconds} for each (0: as long as it
+   * takes); a condition still held by another request after that is refused with 409, as a busy
+   * in-process lock is.
    */
   public Held lock(Collection<String> conditions, long waitSeconds) {
-    long[] keys = conditions.stream().mapToLong(ConditionLocksInDatabase::key).distinct().sorted().toArray();
+    long[] keys = conditions.stream().mapToLong(LocksInDatabase::key).distinct().sorted().toArray();
     Connection session;
     try {
       session = sessions.getConnection();
@@ -92,7 +107,8 @@ public final class ConditionLocksInDatabase implements AutoCloseable {
     }
     try (Statement timeout = session.createStatement();
         PreparedStatement take = session.prepareStatement("SELECT pg_advisory_lock(?)")) {
-      timeout.execute("SET lock_timeout = '" + Math.max(1, waitSeconds) + "s'");
+      // 0 waits as long as it takes (PostgreSQL's lock_timeout = 0).
+      timeout.execute("SET lock_timeout = '" + Math.max(0, waitSeconds) + "s'");
       for (long key : keys) {
         take.setLong(1, key);
         take.execute();
@@ -104,9 +120,51 @@ public final class ConditionLocksInDatabase implements AutoCloseable {
     }
   }
 
-  /** The condition's lock key: any two servers compute the same. */
-  static long key(String condition) {
-    return Hashing.murmur3_128().hashString(condition, StandardCharsets.UTF_8).asLong();
+  @Override
+  public void alone(String name, Runnable work) {
+    try (Held held = lock(List.of(name), 0)) {
+      work.run();
+    }
+  }
+
+  @Override
+  public boolean ifFree(String name, Runnable work) {
+    Connection session;
+    try {
+      session = sessions.getConnection();
+    } catch (SQLException e) {
+      return false; // the database is away: nobody does the work now, the next turn will
+    }
+    boolean taken;
+    try (PreparedStatement take = session.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+      take.setLong(1, key(name));
+      try (ResultSet result = take.executeQuery()) {
+        taken = result.next() && result.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      discard(session, e);
+      return false;
+    }
+    try (Held held = new Held(session)) {
+      if (taken) {
+        work.run();
+      }
+    }
+    return taken;
+  }
+
+  @Override
+  public void untilTransactionEnds(String name) {
+    if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+      throw new IllegalStateException("A lock until the transaction ends needs a transaction");
+    }
+    // pg_advisory_xact_lock returns void, which no JDBC type maps; the count is one row.
+    transactional.queryForObject("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(?)) taken", Long.class, key(name));
+  }
+
+  /** The name's lock key: any two servers compute the same. */
+  static long key(String name) {
+    return Hashing.murmur3_128().hashString(name, StandardCharsets.UTF_8).asLong();
   }
 
   @Override
