@@ -77,8 +77,9 @@ public class AccessControlConfig {
 
   /** Search ids belong to their caller; the paging provider is guarded with it (FhirServerConfig). */
   @Bean
-  SearchOwnership searchOwnership(JpaStorageSettings storageSettings) {
-    return new SearchOwnership(java.time.Duration.ofMillis(storageSettings.getExpireSearchResultsAfterMillis()));
+  SearchOwnership searchOwnership(JpaStorageSettings storageSettings, javax.sql.DataSource database) {
+    return new SearchOwnership(java.time.Duration.ofMillis(storageSettings.getExpireSearchResultsAfterMillis()),
+        database);
   }
 
   /** A next link only when something visible follows (HAPI counts withheld results). */

@@ -13,6 +13,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.support.DataAccessUtils;
+import org.springframework.jdbc.core.JdbcTemplate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.Bundle;
@@ -26,9 +31,10 @@ import se.samverkan.server.spi.ServerInterceptor;
  * else ({@code _getpages}) gets the answer for a search id that does not exist.
  *
  * <p>Owners are kept in memory for as long as HAPI keeps result lists after their last use, and
- * at most {@link #MAX_OWNERS} of them, the least recently used going first: after a restart, on
- * another server node, or once forgotten, a search id is unknown to everyone (its caller searches
- * again). Until issue 20 the map was purged by a scan of every entry at each registration once it
+ * at most {@link #MAX_OWNERS} of them, the least recently used going first. The owner of a search
+ * id in a paging link is also written to the database ({@code SV_SEARCH_OWNER}), so that the next
+ * page may be asked of any server on it (issue 21); a row goes when HAPI has deleted its search.
+ * Once forgotten, a search id is unknown to everyone (its caller searches again). Until issue 20 the map was purged by a scan of every entry at each registration once it
  * held 10,000, and nothing had expired within the hour HAPI keeps results: 11 % of the request
  * threads' CPU in the benchmark's small queries, and growing with use.
  */
@@ -39,21 +45,37 @@ public class SearchOwnership implements ServerInterceptor {
   /** ~200 bytes an owner: at most ~20 MB. An hour of 30 searches a second fits. */
   static final int MAX_OWNERS = 100_000;
 
+  /** How often a server deletes the owners of searches HAPI no longer keeps. */
+  private static final Duration PURGE_EVERY = Duration.ofMinutes(10);
+
   /** Who a search id belongs to. */
   record Owner(String subject, String unit, String careProvider, boolean emergency) {
     static Owner of(Caller caller) {
       return new Owner(caller.subject(), caller.unit(), caller.careProvider(), caller.isEmergency());
     }
+
+    /** As written to the database: the same for every server. */
+    String key() {
+      return String.join("\n", String.valueOf(subject), String.valueOf(unit), String.valueOf(careProvider),
+          String.valueOf(emergency));
+    }
   }
 
   private final Cache<String, Owner> owners;
+  /** The owners in the database, for the other servers; null: this server's memory only (tests). */
+  private final JdbcTemplate shared;
+  private final Ticker ticker;
+  private final AtomicLong nextPurge;
 
-  public SearchOwnership(Duration keep) {
-    this(keep, Ticker.systemTicker());
+  public SearchOwnership(Duration keep, DataSource database) {
+    this(keep, Ticker.systemTicker(), new JdbcTemplate(database));
   }
 
-  SearchOwnership(Duration keep, Ticker ticker) {
+  SearchOwnership(Duration keep, Ticker ticker, JdbcTemplate shared) {
     this.owners = Caffeine.newBuilder().expireAfterAccess(keep).maximumSize(MAX_OWNERS).ticker(ticker).build();
+    this.shared = shared;
+    this.ticker = ticker;
+    this.nextPurge = new AtomicLong(ticker.read() + PURGE_EVERY.toNanos());
   }
 
   /** The paging provider, answering only a search id's owner. */
@@ -86,8 +108,11 @@ public class SearchOwnership implements ServerInterceptor {
 
       @Override
       public String storeResultList(RequestDetails request, IBundleProvider list) {
+        // Asked by HAPI when a search may have more than a page (ResponseBundleBuilder, 8.8).
         String id = pages.storeResultList(request, list);
-        register(request, id);
+        if (register(request, id)) {
+          share(id, Owner.of(Caller.of(request)));
+        }
         return id;
       }
     };
@@ -102,16 +127,19 @@ public class SearchOwnership implements ServerInterceptor {
   }
 
   private void register(RequestDetails request, Bundle bundle) {
-    if (bundle.getIdElement().hasIdPart()) {
-      register(request, bundle.getIdElement().getIdPart());
-    }
+    // The links first: a search id first seen in a link (HAPI stored the list without this guard,
+    // or a nested Bundle's) is written for the other servers too; the Bundle's own id is the same
+    // id, or one no link pages with, and stays in memory.
     for (Bundle.BundleLinkComponent link : bundle.getLink()) {
       if (link.getUrl() != null) {
         Matcher id = GETPAGES.matcher(link.getUrl());
-        if (id.find()) {
-          register(request, id.group(1));
+        if (id.find() && register(request, id.group(1))) {
+          share(id.group(1), Owner.of(Caller.of(request)));
         }
       }
+    }
+    if (bundle.getIdElement().hasIdPart()) {
+      register(request, bundle.getIdElement().getIdPart());
     }
     for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
       if (entry.getResource() instanceof Bundle nested) {
@@ -120,12 +148,13 @@ public class SearchOwnership implements ServerInterceptor {
     }
   }
 
-  private void register(RequestDetails request, String searchId) {
+  /** Whether the search id became the caller's now (it belonged to nobody this server knew). */
+  private boolean register(RequestDetails request, String searchId) {
     Caller caller = Caller.of(request);
     if (searchId == null || caller == null || caller.isSystem()) {
-      return;
+      return false;
     }
-    owners.asMap().putIfAbsent(searchId, Owner.of(caller));
+    return owners.asMap().putIfAbsent(searchId, Owner.of(caller)) == null;
   }
 
   boolean owns(RequestDetails request, String searchId) {
@@ -133,7 +162,37 @@ public class SearchOwnership implements ServerInterceptor {
     if (searchId == null || caller == null || caller.isSystem()) {
       return false;
     }
-    return Owner.of(caller).equals(owners.getIfPresent(searchId));
+    Owner owner = owners.getIfPresent(searchId);
+    if (owner == null && shared != null) {
+      // A search another server answered: its owner as that server wrote it.
+      String key = DataAccessUtils.singleResult(
+          shared.queryForList("SELECT OWNER FROM SV_SEARCH_OWNER WHERE SEARCH_ID = ?", String.class, searchId));
+      if (!Owner.of(caller).key().equals(key)) {
+        return false;
+      }
+      owners.asMap().putIfAbsent(searchId, Owner.of(caller));
+      return true;
+    }
+    return Owner.of(caller).equals(owner);
+  }
+
+  /** The first owner the database knows stays the owner, whichever server wrote it. */
+  private void share(String searchId, Owner owner) {
+    if (shared == null) {
+      return;
+    }
+    try {
+      shared.update("INSERT INTO SV_SEARCH_OWNER (SEARCH_ID, OWNER, CREATED_MILLIS) VALUES (?, ?, ?)",
+          searchId, owner.key(), System.currentTimeMillis());
+    } catch (DuplicateKeyException anotherServerWasFirst) {
+      owners.invalidate(searchId); // asked again, the database answers
+    }
+    long next = nextPurge.get();
+    if (ticker.read() - next >= 0 && nextPurge.compareAndSet(next, ticker.read() + PURGE_EVERY.toNanos())) {
+      // HAPI deletes a search some time after its last use (StaleSearchDeletingSvc); its owner goes after it.
+      shared.update("DELETE FROM SV_SEARCH_OWNER WHERE NOT EXISTS"
+          + " (SELECT 1 FROM HFJ_SEARCH WHERE HFJ_SEARCH.SEARCH_UUID = SV_SEARCH_OWNER.SEARCH_ID)");
+    }
   }
 
   /** How many search ids are remembered (after pending evictions). */

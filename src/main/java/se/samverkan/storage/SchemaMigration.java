@@ -82,6 +82,17 @@ public final class SchemaMigration {
   static final List<String> NOTIFICATION_QUEUE_INDEX_DDL = List.of(
       "CREATE INDEX IF NOT EXISTS IDX_SV_NOTIFICATION_SUBSCRIPTION ON SV_NOTIFICATION (SUBSCRIPTION_ID, ID)");
 
+  /** Who a paged search belongs to, for whichever server is asked for its next page (access/SearchOwnership). */
+  public static final String SEARCH_OWNER_TABLE = "SV_SEARCH_OWNER";
+
+  static final List<String> SEARCH_OWNER_TABLE_DDL = List.of(
+      """
+      CREATE TABLE IF NOT EXISTS SV_SEARCH_OWNER (
+        SEARCH_ID VARCHAR(64) PRIMARY KEY,
+        OWNER VARCHAR(1000) NOT NULL,
+        CREATED_MILLIS BIGINT NOT NULL
+      )""");
+
   /**
    * The audit journal: append-only, one row a request, written before the answer is sent and
    * removed in the transaction that stores it as an AuditEvent. {@code EVENT} is the AuditEvent's
@@ -140,7 +151,7 @@ public final class SchemaMigration {
 
   private static final List<OwnTable> OWN_TABLES = List.of(
       new OwnTable(NOTIFICATION_TABLE, "notification outbox"), new OwnTable(AUDIT_LOG_TABLE, "audit log"),
-      new OwnTable(AUDIT_LOG_KEY_TABLE, "audit log keys"));
+      new OwnTable(AUDIT_LOG_KEY_TABLE, "audit log keys"), new OwnTable(SEARCH_OWNER_TABLE, "owners of paged searches"));
 
   private SchemaMigration() {}
 
@@ -192,7 +203,10 @@ public final class SchemaMigration {
     ExecuteRawSqlTask queueIndex = new ExecuteRawSqlTask("1", "20261207.3");
     queueIndex.setDescription("Index of " + NOTIFICATION_TABLE + " by subscription");
     NOTIFICATION_QUEUE_INDEX_DDL.forEach(queueIndex::addSql);
-    return List.of(outbox, auditJournal, linkStatistics, auditLog, queueIndex);
+    ExecuteRawSqlTask searchOwners = new ExecuteRawSqlTask("1", "20261207.4");
+    searchOwners.setDescription("Owners of paged searches " + SEARCH_OWNER_TABLE);
+    SEARCH_OWNER_TABLE_DDL.forEach(searchOwners::addSql);
+    return List.of(outbox, auditJournal, linkStatistics, auditLog, queueIndex, searchOwners);
   }
 
   /**

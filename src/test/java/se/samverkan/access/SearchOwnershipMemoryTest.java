@@ -17,7 +17,7 @@ import se.samverkan.auth.Caller;
 class SearchOwnershipMemoryTest {
 
   private final AtomicLong nanos = new AtomicLong();
-  private final SearchOwnership ownership = new SearchOwnership(Duration.ofHours(1), nanos::get);
+  private final SearchOwnership ownership = new SearchOwnership(Duration.ofHours(1), nanos::get, null);
 
   @Test
   void itRemembersAtMostItsLimitHoweverManySearchesTheHourHolds() {

@@ -35,12 +35,15 @@ import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Subscription;
+import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import ca.uhn.fhir.rest.server.messaging.BaseResourceMessage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
+import se.samverkan.coordination.CoordinationRulesInterceptor;
 import se.samverkan.support.Journeys;
 import se.samverkan.support.TestData;
 import se.samverkan.support.TestDatabase;
@@ -141,7 +144,13 @@ class TwoReplicasTest {
           written.add(create(i % 2 == 0 ? a : b, goal(patient, i)).getIdPart());
         }
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> goalsNotified(receiver).size() >= written.size());
+        try {
+          await().atMost(Duration.ofSeconds(60)).until(() -> goalsNotified(receiver).size() >= written.size());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          throw new AssertionError("notified " + goalsNotified(receiver) + " of " + written + "; requests "
+              + receiver.requests().size() + ", pending " + a.getBean(se.samverkan.notify.NotificationOutbox.class)
+              .pending(id) + "; first body " + receiver.requests().stream().findFirst().map(r -> r.body()).orElse(""), e);
+        }
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true); // late duplicates
         assertThat(goalsNotified(receiver)).as("each once, in the order written, though both servers deliver")
             .containsExactlyElementsOf(written);
@@ -151,6 +160,11 @@ class TwoReplicasTest {
     }
   }
 
+  /**
+   * HAPI hands each stored change to one server only (it deletes the change's record first), so
+   * the race is between two changes of one stay, handed to the rules of both servers at once; the
+   * same admission handed to both stands in for them.
+   */
   @Test
   void aCoordinationTaskIsMadeOnceWhenBothServersHandleChangesOfTheSameStayAtOnce() throws Exception {
     IdType kommun = new IdType(idOf(a, "Organization", Journeys.KOMMUN_RONNEBY));
@@ -162,28 +176,21 @@ class TwoReplicasTest {
     Instant admitted = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
 
     List<IdType> stays = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      IdType stay = create(a, stay(patient, Encounter.EncounterStatus.PLANNED, admitted));
+    for (int i = 0; i < 5; i++) {
+      IdType stay = create(a, stay(patient, Encounter.EncounterStatus.PLANNED, admitted)); // planned: no Task yet
       stays.add(stay);
+      Encounter arrived = read(a, stay.getValue(), Encounter.class).setStatus(Encounter.EncounterStatus.INPROGRESS);
       CountDownLatch go = new CountDownLatch(1);
-      CompletableFuture<Integer> throughA = CompletableFuture.supplyAsync(() -> {
+      List<CompletableFuture<Boolean>> handled = List.of(a, b).stream().map(server -> CompletableFuture.supplyAsync(() -> {
+        ResourceModifiedMessage change = new ResourceModifiedMessage(server.getBean(FhirContext.class), arrived,
+            BaseResourceMessage.OperationTypeEnum.UPDATE);
         waitFor(go);
-        return send(a, "PUT", "/" + stay.getValue(), json(stay(patient, Encounter.EncounterStatus.ARRIVED, admitted)
-            .setId(stay.getIdPart()))).statusCode();
-      });
-      CompletableFuture<Integer> throughB = CompletableFuture.supplyAsync(() -> {
-        waitFor(go);
-        return send(b, "PUT", "/" + stay.getValue(), json(stay(patient, Encounter.EncounterStatus.INPROGRESS, admitted)
-            .setId(stay.getIdPart()))).statusCode();
-      });
+        return server.getBean(CoordinationRulesInterceptor.class).applyRules(change);
+      })).toList();
       go.countDown();
-      assertThat(List.of(throughA.get(), throughB.get())).as("both changes stored").containsOnly(200);
+      assertThat(handled).extracting(CompletableFuture::get).containsOnly(true);
     }
 
-    for (IdType stay : stays) {
-      await().atMost(Duration.ofSeconds(20)).until(() -> notices(stay).size() >= 2);
-    }
-    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true); // a late duplicate
     for (IdType stay : stays) {
       assertThat(notices(stay)).as("one inskrivningsmeddelande to the kommun and one to the vårdcentral for " + stay)
           .extracting(task -> task.getOwner().getReference())
@@ -202,6 +209,11 @@ class TwoReplicasTest {
     String onB = next.replace(baseUrl(a), baseUrl(b));
     assertThat(onB).isNotEqualTo(next);
 
+    assertThat(sendTo(onB, "GET", null, "Bearer " + token(a, "kommun-karlskrona")).statusCode())
+        .as("another caller is answered as for a search that does not exist")
+        .isEqualTo(sendTo(onB.replaceAll("_getpages=[^&]+", "_getpages=" + java.util.UUID.randomUUID()), "GET", null,
+            "Bearer " + tokenFromA).statusCode())
+        .isEqualTo(410);
     HttpResponse<String> page = sendTo(onB, "GET", null, "Bearer " + tokenFromA);
 
     assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
@@ -290,7 +302,7 @@ class TwoReplicasTest {
 
   private static HttpResponse<String> sendTo(String url, String method, String body, String authorization,
       String... headers) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.replace("|", "%7C")))
         .header("Authorization", authorization).header("Accept", "application/fhir+json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {

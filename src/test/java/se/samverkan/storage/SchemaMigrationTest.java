@@ -104,7 +104,8 @@ class SchemaMigrationTest {
   void theReadmeGivesOperatorsTheStatementsTheSchemaStepRuns() throws IOException {
     String readme = oneLine(readmeStatements());
     assertThat(java.util.stream.Stream.of(SchemaMigration.NOTIFICATION_TABLE_DDL,
-            SchemaMigration.NOTIFICATION_QUEUE_INDEX_DDL, SchemaMigration.AUDIT_LOG_TABLE_DDL).flatMap(List::stream).toList())
+            SchemaMigration.NOTIFICATION_QUEUE_INDEX_DDL, SchemaMigration.AUDIT_LOG_TABLE_DDL,
+            SchemaMigration.SEARCH_OWNER_TABLE_DDL).flatMap(List::stream).toList())
         .allSatisfy(statement -> assertThat(readme).contains(oneLine(statement) + ";"));
     String postgresOnly = oneLine(readmeStatements(2));
     assertThat(SchemaMigration.POSTGRES_LINK_STATISTICS)
