@@ -12,6 +12,9 @@
 #   SERVER_START_TIMEOUT  seconds to wait for readiness (default 300: a start on a busy 2-core machine took over 120 s)
 #   SERVER_LAUNCH      jar (default: java -jar) or prepared (tools/prepare-start: the jar extracted,
 #                      with a class-data-sharing archive, as the image starts it)
+#   SERVER_LOG         the server's log (default $WORK/server.log; replicas each have their own)
+#   SERVER_ISSUER      the development issuer's iss (default http://localhost:$PORT/dev-issuer;
+#                      replicas behind a balancer share one)
 # and runs from the repository root.
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -117,11 +120,12 @@ server_start() {
       SAMVERKAN_DB_URL="jdbc:postgresql://127.0.0.1:$PG_PORT/samverkan" SAMVERKAN_DB_USER=postgres SAMVERKAN_DB_PASSWORD=)
   fi
   started=$(date +%s%N)
+  local log=${SERVER_LOG:-$WORK/server.log}
   env "${db_env[@]}" "${launch[@]}" --server.port="$PORT" \
-    --samverkan.security.dev-issuer.issuer="http://localhost:$PORT/dev-issuer" \
-    "${db_args[@]}" "${SERVER_ARGS[@]}" >>"$WORK/server.log" 2>&1 &
+    --samverkan.security.dev-issuer.issuer="${SERVER_ISSUER:-http://localhost:$PORT/dev-issuer}" \
+    "${db_args[@]}" "${SERVER_ARGS[@]}" >>"$log" 2>&1 &
   SERVER_PID=$!
-  await_ready "$started" "http://localhost:$PORT/actuator/health/readiness" "$WORK/server.log"
+  await_ready "$started" "http://localhost:$PORT/actuator/health/readiness" "$log"
 }
 
 # Waits until the URL answers 200 (polled every 0.1 s) and sets SERVER_START_SECONDS from the launch

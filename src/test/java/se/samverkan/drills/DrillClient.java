@@ -46,7 +46,9 @@ import se.samverkan.support.TestPeople;
  *   <li>{@code audit-load}: searches as {@value #AUDITED_CLIENT}, a client no other drill uses,
  *       each recorded as answered (any status) or not;
  *   <li>{@code verify-audit}: the audit log holds an AuditEvent for every answered request of
- *       {@code audit-load}, and no more than were sent (asked as the region's log reviewer).
+ *       {@code audit-load}, and no more than were sent (asked as the region's log reviewer);
+ *   <li>{@code replicas}: load and checks through a load balancer in front of two servers
+ *       ({@link ReplicasDrill}).
  * </ul>
  * Everything written is synthetic (test personnummer, goal texts).
  */
@@ -58,15 +60,15 @@ public final class DrillClient {
   /** The development issuer's client whose requests the audit drill counts: used by nothing else in a drill. */
   static final String AUDITED_CLIENT = "vc-solvesborg";
 
-  private final String base;
+  final String base;
   private final Supplier<String> token;
   /** The development issuer's monitoring client: the metrics need the operations scope. */
   private final Supplier<String> monitoring;
   private final Supplier<String> audited;
   private final Supplier<String> reviewer;
-  private final FhirContext fhir = FhirContext.forR4Cached();
+  final FhirContext fhir = FhirContext.forR4Cached();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
+  final Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
   private volatile String bearer;
 
   private DrillClient(String base) {
@@ -94,6 +96,7 @@ public final class DrillClient {
       case "verify-ingest" -> client.verifyIngest(Path.of(options.get("in")));
       case "audit-load" -> client.auditLoad(seconds, clients, Path.of(options.get("out")));
       case "verify-audit" -> client.verifyAudit(Path.of(options.get("in")));
+      case "replicas" -> new ReplicasDrill(client, options.get("a"), options.get("b")).run(seconds, clients);
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     };
     System.exit(ok ? 0 : 1);
@@ -293,7 +296,7 @@ public final class DrillClient {
 
   // --- plumbing --------------------------------------------------------------------------------
 
-  private static Goal goal(String patient, String id, String batch) {
+  static Goal goal(String patient, String id, String batch) {
     Goal goal = new Goal().setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
     goal.addIdentifier().setSystem(DRILL_ID).setValue(id);
     goal.getDescription().setText("Promenera tio minuter varje dag");
@@ -305,12 +308,12 @@ public final class DrillClient {
   }
 
   @FunctionalInterface
-  private interface Call {
+  interface Call {
     HttpResponse<String> send() throws Exception;
   }
 
   /** The status as text, or "EXC:<type>" when no answer came (its effect unknown). */
-  private String outcome(Call call) {
+  String outcome(Call call) {
     String result;
     try {
       result = String.valueOf(call.send().statusCode());
@@ -321,16 +324,16 @@ public final class DrillClient {
     return result;
   }
 
-  private HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+  HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/fhir+json")
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
-  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+  HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
   }
 
-  private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+  HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
     if (bearer == null) {
       bearer = token.get();
     }
@@ -352,7 +355,7 @@ public final class DrillClient {
   }
 
   /** Resources a search finds, counted page by page (searches carry no total here). */
-  private int count(String search) {
+  int count(String search) {
     int count = 0;
     String next = base + search + (search.contains("?") ? "&" : "?") + "_elements=id&_count=200";
     try {
@@ -395,15 +398,15 @@ public final class DrillClient {
     return String.format("%tT heap live after GC %d MiB, RSS %d MiB", System.currentTimeMillis(), heap / (1024 * 1024), rss);
   }
 
-  private String json(org.hl7.fhir.instance.model.api.IBaseResource resource) {
+  String json(org.hl7.fhir.instance.model.api.IBaseResource resource) {
     return fhir.newJsonParser().encodeResourceToString(resource);
   }
 
-  private static String encode(String value) {
+  static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 
-  private static void sleepQuietly(long millis) {
+  static void sleepQuietly(long millis) {
     if (millis > 0) {
       try {
         Thread.sleep(millis);
