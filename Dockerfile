@@ -17,7 +17,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /opt/samverkan samverkan \
-    && mkdir -p /opt/samverkan/data && chown samverkan /opt/samverkan/data
+    && mkdir -p /opt/samverkan/data /opt/samverkan/keys \
+    && chown samverkan /opt/samverkan/data /opt/samverkan/keys
 # The development token issuer the README's compose walk-through takes tokens from is not in the
 # jar (src/dev/java, see pom.xml): its classes and Spring Authorization Server sit beside it, on the
 # classpath after the jar's. It is off as soon as an issuer is configured.

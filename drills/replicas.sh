@@ -32,7 +32,8 @@ SERVER_PID=""
 echo "drills/run: FHIR package installed by $(cat "$WORK"/replica-*.log | grep -c 'Installed FHIR package') replica(s)," \
   "found installed by $(cat "$WORK"/replica-*.log | grep -c 'is installed and unchanged')"
 
-LB_PORT=$LB_PORT A_PORT=$A_PORT B_PORT=$B_PORT haproxy -db -f drills/haproxy.cfg >"$WORK/haproxy.log" 2>&1 &
+LB_BIND=127.0.0.1:$LB_PORT REPLICA_A=127.0.0.1:$A_PORT REPLICA_B=127.0.0.1:$B_PORT \
+  haproxy -db -f drills/haproxy.cfg >"$WORK/haproxy.log" 2>&1 &
 LB_PID=$!
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://localhost:$LB_PORT/actuator/health/readiness" && break; sleep 0.2; done
 echo "drills/run: HAProxy $(haproxy -v | head -n 1 | awk '{print $3}') on :$LB_PORT, round robin over :$A_PORT and :$B_PORT"

@@ -40,13 +40,59 @@ class DockerComposeTest {
   @Test
   void theServerRunsThePostgresProfileWithKeysThatProfileReads() {
     assertThat(serverEnv).containsEntry("SPRING_PROFILES_ACTIVE", "postgres");
-    assertThat(serverEnv.keySet()).filteredOn(key -> key.startsWith("SAMVERKAN_"))
+    assertThat(serverEnv.keySet()).filteredOn(key -> key.startsWith("SAMVERKAN_DB_"))
         .isNotEmpty()
         .allSatisfy(key -> assertThat(postgresProfile).contains("${" + key + ":"));
     Matcher placeholders = Pattern.compile("\\$\\{(SAMVERKAN_[A-Z_]+):").matcher(postgresProfile);
     while (placeholders.find()) {
       assertThat(serverEnv).containsKey(placeholders.group(1));
     }
+  }
+
+  /**
+   * The other settings are keys of README's configuration table, in the environment-variable form
+   * Spring Boot binds (dots and dashes as underscores, upper case).
+   */
+  @Test
+  void everyOtherSettingIsAKeyTheReadmeDocuments() throws IOException {
+    Matcher keys = Pattern.compile("(?m)^\\| `(samverkan\\.[a-z0-9.-]+)`").matcher(Files.readString(Path.of("README.md")));
+    java.util.Set<String> documented = new java.util.HashSet<>();
+    while (keys.find()) {
+      documented.add(keys.group(1).toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_'));
+    }
+    assertThat(serverEnv.keySet()).filteredOn(key -> key.startsWith("SAMVERKAN_") && !key.startsWith("SAMVERKAN_DB_"))
+        .isNotEmpty()
+        .allSatisfy(key -> assertThat(documented).contains(key));
+  }
+
+  /**
+   * Two replicas behind the balancer, configured alike (docs/reliability.md, "Running several
+   * replicas"): the same settings and key volume, only the balancer published, and the balancer's
+   * configuration naming both.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void twoReplicasConfiguredAlikeSitBehindTheBalancer() throws IOException {
+    Map<String, Object> replica = (Map<String, Object>) services.get("server-b");
+    Map<String, Object> balancer = (Map<String, Object>) services.get("balancer");
+
+    assertThat(replica).isEqualTo(server);
+    assertThat(server).doesNotContainKey("ports");
+    assertThat(serverEnv).containsKey("SAMVERKAN_SECURITY_DEV_ISSUER_KEY_FILE");
+    assertThat((List<String>) server.get("volumes")).anySatisfy(volume ->
+        assertThat(serverEnv.get("SAMVERKAN_SECURITY_DEV_ISSUER_KEY_FILE")).startsWith(volume.split(":")[1] + "/"));
+    assertThat((List<String>) balancer.get("ports")).containsExactly("8080:8080");
+    assertThat(serverEnv.get("SAMVERKAN_FHIR_PUBLIC_BASE_URL")).isEqualTo("http://localhost:8080/fhir");
+    Map<String, String> balancerEnv = (Map<String, String>) balancer.get("environment");
+    assertThat(balancerEnv).containsEntry("REPLICA_A", "server:8080").containsEntry("REPLICA_B", "server-b:8080");
+    assertThat((Map<String, Map<String, String>>) balancer.get("depends_on")).containsOnlyKeys("server", "server-b")
+        .allSatisfy((name, condition) -> assertThat(condition).containsEntry("condition", "service_healthy"));
+    String config = Files.readString(Path.of("drills/haproxy.cfg"));
+    assertThat(config).contains("\"${LB_BIND}\"").contains("\"${REPLICA_A}\" check").contains("\"${REPLICA_B}\" check")
+        .contains("option httpchk GET /actuator/health/readiness").contains("balance roundrobin")
+        .doesNotContain("forwardfor");
+    assertThat(Files.readString(Path.of("Dockerfile"))).as("the key volume is the server user's to write")
+        .contains("/opt/samverkan/keys");
   }
 
   @Test

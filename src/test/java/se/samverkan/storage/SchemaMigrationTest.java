@@ -85,6 +85,7 @@ class SchemaMigrationTest {
     SchemaMigration.requireOwnTables(db);
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.NOTIFICATION_TABLE)).isTrue();
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_LOG_TABLE)).isTrue();
+    assertThat(SchemaMigration.tableExists(db, SchemaMigration.SEARCH_OWNER_TABLE)).isTrue();
     assertThat(SchemaMigration.tableExists(db, SchemaMigration.AUDIT_JOURNAL_TABLE))
         .as("the earlier versions' journal is only read if it is there").isFalse();
   }
