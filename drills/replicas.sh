@@ -1,7 +1,10 @@
-# The replicas drill (sourced by drills/run, which has started PostgreSQL and built the client):
+# The replicas drills (sourced by drills/run, which has started PostgreSQL and built the client):
 # two servers on one database behind HAProxy (drills/haproxy.cfg), the balancer at $PORT, the
-# servers at $PORT+1 and $PORT+2. Under load through the balancer replica A is killed with
-# kill -9 and started again; ReplicasDrill checks what must hold (docs/reliability.md).
+# servers at $PORT+1 and $PORT+2.
+#   replicas             under load through the balancer replica A is killed with kill -9 and
+#                        started again; ReplicasDrill checks what must hold (docs/reliability.md)
+#   replicas-throughput  transaction ingest through the balancer to two replicas, then to replica A
+#                        alone (B started but idle), twice each, after a warm-up of both
 command -v haproxy >/dev/null || {
   echo "$ME: installing HAProxy (Debian's haproxy package)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >"$WORK/apt.log" 2>&1 \
@@ -32,11 +35,48 @@ SERVER_PID=""
 echo "drills/run: FHIR package installed by $(cat "$WORK"/replica-*.log | grep -c 'Installed FHIR package') replica(s)," \
   "found installed by $(cat "$WORK"/replica-*.log | grep -c 'is installed and unchanged')"
 
+LB_FILES=(-f drills/haproxy.cfg)
+if [[ $DRILL == replicas-throughput ]]; then
+  # A second entrance at $PORT+3 to replica A alone, through the same HAProxy: "one replica"
+  # while B stays started and warm, so that neither figure pays for a cold JVM.
+  ONE_PORT=$((PORT + 3))
+  cat >"$WORK/haproxy-one.cfg" <<CFG
+frontend one
+  bind 127.0.0.1:$ONE_PORT
+  default_backend replica-a
+backend replica-a
+  option httpchk GET /actuator/health/readiness
+  server a 127.0.0.1:$A_PORT check inter 1s
+CFG
+  LB_FILES+=(-f "$WORK/haproxy-one.cfg")
+fi
 LB_BIND=127.0.0.1:$LB_PORT REPLICA_A=127.0.0.1:$A_PORT REPLICA_B=127.0.0.1:$B_PORT \
-  haproxy -db -f drills/haproxy.cfg >"$WORK/haproxy.log" 2>&1 &
+  haproxy -db "${LB_FILES[@]}" >"$WORK/haproxy.log" 2>&1 &
 LB_PID=$!
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://localhost:$LB_PORT/actuator/health/readiness" && break; sleep 0.2; done
 echo "drills/run: HAProxy $(haproxy -v | head -n 1 | awk '{print $3}') on :$LB_PORT, round robin over :$A_PORT and :$B_PORT"
+
+if [[ $DRILL == replicas-throughput ]]; then
+  SECONDS_OF_LOAD=${DRILL_SECONDS:-60}
+  CLIENTS=${DRILL_CLIENTS:-8}
+  ingest() { # label seconds port
+    java -cp "$CP" se.samverkan.drills.DrillClient ingest --base "http://localhost:$3/fhir" --work "$WORK" \
+      --seconds "$2" --clients "$CLIENTS" --out "$WORK/ingest-$1.tsv" >"$WORK/ingest-$1.log" 2>&1
+    local acked
+    acked=$(awk -F'\t' '$3 ~ /^2/' "$WORK/ingest-$1.tsv" | wc -l)
+    echo "drills/run: $1: $acked transactions of 11 resources acknowledged in $2 s by $CLIENTS clients:" \
+      "$(awk -v n="$acked" -v s="$2" 'BEGIN {printf "%.1f", n * 11 / s}') resources/s;" \
+      "$(grep -c . "$WORK/ingest-$1.tsv") sent"
+  }
+  ingest warm-up 60 "$LB_PORT"
+  ingest two-1 "$SECONDS_OF_LOAD" "$LB_PORT"
+  ingest one-1 "$SECONDS_OF_LOAD" "$ONE_PORT"
+  ingest two-2 "$SECONDS_OF_LOAD" "$LB_PORT"
+  ingest one-2 "$SECONDS_OF_LOAD" "$ONE_PORT"
+  echo "drills/run: RSS replica a $(awk '/VmRSS/ {printf "%d", $2/1024}' /proc/$A_PID/status) MiB," \
+    "replica b $(awk '/VmRSS/ {printf "%d", $2/1024}' /proc/$B_PID/status) MiB; $(nproc) cores"
+  return 0
+fi
 
 SECONDS_OF_LOAD=${DRILL_SECONDS:-90}
 java -cp "$CP" se.samverkan.drills.DrillClient replicas --base "http://localhost:$LB_PORT/fhir" \

@@ -15,6 +15,9 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.support.DataAccessUtils;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -41,6 +44,7 @@ import se.samverkan.server.spi.ServerInterceptor;
 @Interceptor
 public class SearchOwnership implements ServerInterceptor {
 
+  private static final Logger log = LoggerFactory.getLogger(SearchOwnership.class);
   private static final Pattern GETPAGES = Pattern.compile("[?&]_getpages=([^&#]+)");
   /** ~200 bytes an owner: at most ~20 MB. An hour of 30 searches a second fits. */
   static final int MAX_OWNERS = 100_000;
@@ -186,12 +190,20 @@ public class SearchOwnership implements ServerInterceptor {
           searchId, owner.key(), System.currentTimeMillis());
     } catch (DuplicateKeyException anotherServerWasFirst) {
       owners.invalidate(searchId); // asked again, the database answers
+    } catch (DataAccessException e) {
+      // The search is answered all the same; its next pages only by this server.
+      log.warn("The owner of a paged search could not be written for the other servers: {}", e.getClass().getSimpleName());
+      return;
     }
     long next = nextPurge.get();
     if (ticker.read() - next >= 0 && nextPurge.compareAndSet(next, ticker.read() + PURGE_EVERY.toNanos())) {
       // HAPI deletes a search some time after its last use (StaleSearchDeletingSvc); its owner goes after it.
-      shared.update("DELETE FROM SV_SEARCH_OWNER WHERE NOT EXISTS"
-          + " (SELECT 1 FROM HFJ_SEARCH WHERE HFJ_SEARCH.SEARCH_UUID = SV_SEARCH_OWNER.SEARCH_ID)");
+      try {
+        shared.update("DELETE FROM SV_SEARCH_OWNER WHERE NOT EXISTS"
+            + " (SELECT 1 FROM HFJ_SEARCH WHERE HFJ_SEARCH.SEARCH_UUID = SV_SEARCH_OWNER.SEARCH_ID)");
+      } catch (DataAccessException e) {
+        log.warn("Owners of expired searches could not be deleted now: {}", e.getClass().getSimpleName());
+      }
     }
   }
 

@@ -122,7 +122,14 @@ public final class LocksInDatabase implements LocksAcrossServers, AutoCloseable 
 
   @Override
   public void alone(String name, Runnable work) {
-    try (Held held = lock(List.of(name), 0)) {
+    Held held;
+    try {
+      held = lock(List.of(name), 0);
+    } catch (ResourceVersionConflictException e) {
+      // Only a session that could not be had or failed: the wait itself has no limit.
+      throw new IllegalStateException("The lock '" + name + "' could not be taken in the database", e);
+    }
+    try (held) {
       work.run();
     }
   }

@@ -96,4 +96,24 @@ class TagsInVersionsTest extends FhirServerTest {
     assertThat(get("/metadata").body()).doesNotContain("\"meta-add\"").doesNotContain("\"meta-delete\"")
         .doesNotContain("\"name\":\"meta\"");
   }
+
+  /** HAPI 8.8 takes no instance operation as a batch entry: the batch is refused, nothing changes. */
+  @Test
+  void changingTagsInPlaceInsideABatchIsRefusedToo() {
+    IdType patient = create(TestPeople.patient());
+    Parameters add = new Parameters();
+    add.addParameter().setName("meta").setValue(new Meta().addTag(REVIEWED.copy()));
+    org.hl7.fhir.r4.model.Bundle batch = new org.hl7.fhir.r4.model.Bundle()
+        .setType(org.hl7.fhir.r4.model.Bundle.BundleType.BATCH);
+    batch.addEntry().setResource(add).getRequest().setMethod(org.hl7.fhir.r4.model.Bundle.HTTPVerb.POST)
+        .setUrl("Patient/" + patient.getIdPart() + "/$meta-add");
+
+    HttpResponse<String> answer = send("POST", "", json(batch));
+
+    assertThat(answer.statusCode()).as(answer.body()).isIn(400, 405);
+    assertThat(outcome(answer).getIssueFirstRep().getDiagnostics()).contains("$meta-add");
+    Patient after = client.read().resource(Patient.class).withId(patient.toUnqualifiedVersionless()).execute();
+    assertThat(after.getMeta().getVersionId()).isEqualTo("1");
+    assertThat(after.getMeta().getTag(REVIEWED.getSystem(), REVIEWED.getCode())).isNull();
+  }
 }
