@@ -7,7 +7,9 @@
 #                        alone (B started but idle), twice each, after a warm-up of both
 command -v haproxy >/dev/null || {
   echo "$ME: installing HAProxy (Debian's haproxy package)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >"$WORK/apt.log" 2>&1 \
+  # Package lists may be missing or stale on a fresh machine: read them again once if needed.
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy \
+      || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy; }; } >"$WORK/apt.log" 2>&1 \
     || { echo "$ME: could not install haproxy; see $WORK/apt.log"; exit 2; }
 }
 LB_PORT=$PORT
