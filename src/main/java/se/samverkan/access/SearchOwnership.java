@@ -58,10 +58,18 @@ public class SearchOwnership implements ServerInterceptor {
       return new Owner(caller.subject(), caller.unit(), caller.careProvider(), caller.isEmergency());
     }
 
-    /** As written to the database: the same for every server. */
+    /**
+     * As written to the database: the same for every server, and one owner's only. Each part
+     * carries its length, so that no subject or unit, whatever characters its token gives it, can
+     * make the key of another owner.
+     */
     String key() {
-      return String.join("\n", String.valueOf(subject), String.valueOf(unit), String.valueOf(careProvider),
-          String.valueOf(emergency));
+      StringBuilder key = new StringBuilder();
+      for (String part : new String[] {subject, unit, careProvider, String.valueOf(emergency)}) {
+        String value = String.valueOf(part);
+        key.append(value.length()).append(':').append(value);
+      }
+      return key.toString();
     }
   }
 

@@ -50,6 +50,18 @@ class SearchOwnershipAcrossServersTest {
     assertThat(thisServer.owns(request(OTHER), "paged")).isFalse();
   }
 
+  /** Claims are the issuer's to write; a line break in one must not shift it into the next. */
+  @Test
+  void ownersWhoseClaimsReadAlikeWhenRunTogetherAreStillTwo() {
+    Caller first = Caller.owner("journal\nsystem", "SE2321000081-SV1000", "SE2321000081-SV0001");
+    Caller second = Caller.owner("journal", "system\nSE2321000081-SV1000", "SE2321000081-SV0001");
+    answerWithNextPage(thisServer, first, "theirs");
+
+    assertThat(SearchOwnership.Owner.of(second).key()).isNotEqualTo(SearchOwnership.Owner.of(first).key());
+    assertThat(anotherServer.owns(request(second), "theirs")).isFalse();
+    assertThat(anotherServer.owns(request(first), "theirs")).isTrue();
+  }
+
   @Test
   void aSearchWithoutANextPageIsWrittenNowhere() {
     Bundle single = new Bundle();
