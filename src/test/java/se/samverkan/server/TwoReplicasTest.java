@@ -135,8 +135,10 @@ class TwoReplicasTest {
       try {
         await().atMost(Duration.ofSeconds(30)).until(() ->
             read(a, "Subscription/" + id, Subscription.class).getStatus() == Subscription.SubscriptionStatus.ACTIVE);
-        // HAPI alone tells the other server once a minute; the refresh within a second or two.
-        await().atMost(Duration.ofSeconds(10)).until(() -> b.getBean(SubscriptionRegistry.class).get(id) != null);
+        // Either server may have activated it (HAPI hands the Subscription's change to one of them);
+        // HAPI alone tells the other once a minute, the refresh within a second or two.
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.getBean(SubscriptionRegistry.class).get(id) != null
+            && b.getBean(SubscriptionRegistry.class).get(id) != null);
 
         IdType patient = create(a, TestPeople.patient());
         List<String> written = new ArrayList<>();
