@@ -174,18 +174,19 @@ public class SearchOwnership implements ServerInterceptor {
     if (searchId == null || caller == null || caller.isSystem()) {
       return false;
     }
+    Owner asking = Owner.of(caller);
     Owner owner = owners.getIfPresent(searchId);
     if (owner == null && shared != null) {
       // A search another server answered: its owner as that server wrote it.
       String key = DataAccessUtils.singleResult(
           shared.queryForList("SELECT OWNER FROM SV_SEARCH_OWNER WHERE SEARCH_ID = ?", String.class, searchId));
-      if (!Owner.of(caller).key().equals(key)) {
+      if (!asking.key().equals(key)) {
         return false;
       }
-      owners.asMap().putIfAbsent(searchId, Owner.of(caller));
+      owners.asMap().putIfAbsent(searchId, asking);
       return true;
     }
-    return Owner.of(caller).equals(owner);
+    return asking.equals(owner);
   }
 
   /** The first owner the database knows stays the owner, whichever server wrote it. */

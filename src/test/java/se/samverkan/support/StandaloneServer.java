@@ -55,7 +55,6 @@ public final class StandaloneServer {
 
   /** A client of the development issuer's region-blekinge, with a token from this very server. */
   public static IGenericClient client(ConfigurableApplicationContext context) {
-    int port = ((ServletWebServerApplicationContext) context).getWebServer().getPort();
     FhirContext fhir = context.getBean(FhirContext.class);
     fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
     IGenericClient client = fhir.newRestfulGenericClient(baseUrl(context));
